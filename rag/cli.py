@@ -1,0 +1,185 @@
+"""`rag`: index articles, ask questions with cited answers, inspect an index.
+
+The composition root: it builds Settings from defaults < environment < flags and hands them on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from rag.settings import Settings
+
+EPILOG = """examples:
+  rag index                       index seeds/ into index/default (only what changed)
+  rag index ~/news --prune        add ~/news; drop articles whose files are gone from it
+  rag ask "Which countries is India partnering with on critical minerals?"
+  rag ask "What happened at the ministerial?" --since 2026-02-01 --json
+  rag ask --file questions.jsonl --json > answers.jsonl
+  rag info
+
+settings can also come from the environment: RAG_INDEX_DIR, RAG_MODEL, RAG_K, RAG_CHUNK_TOKENS,
+RAG_CHUNK_OVERLAP, RAG_MIN_SUPPORT, RAG_MAX_FILE_MB (flags win)."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    args = _parser().parse_args(argv)
+    try:
+        settings = Settings.load(index_dir=args.index, model=getattr(args, "model", None),
+                                 k=getattr(args, "k", None))
+        return args.run(args, settings)
+    except KeyboardInterrupt:
+        print("rag: interrupted; the index on disk is unchanged", file=sys.stderr)
+        return 130
+    except (FileNotFoundError, ValueError) as e:  # includes IndexMismatch, EmptyQuestion
+        print(f"rag: error: {e}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="rag", description="Answer questions from your news articles, citing each sentence.",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(required=True, metavar="COMMAND")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index", type=Path, metavar="DIR",
+                        help="index folder (default: index/default)")
+
+    ix = sub.add_parser("index", parents=[common], help="add or update articles in an index",
+                        description="Index txt, md, html, pdf and jsonl articles. Only new or "
+                        "changed articles are embedded; bad files are skipped and reported "
+                        "(exit status 1) without touching what is already indexed.")
+    ix.add_argument("paths", nargs="*", type=Path, default=[Path("seeds")], metavar="PATH",
+                    help="files or folders to index (default: seeds/)")
+    ix.add_argument("--prune", action="store_true",
+                    help="drop indexed articles whose files are no longer under PATH")
+    ix.add_argument("--rebuild", action="store_true",
+                    help="start the index afresh (needed after changing model or chunking)")
+    ix.add_argument("--model", help="sentence-transformers model: the packaged default "
+                    "'all-MiniLM-L6-v2' or a local model folder")
+    ix.add_argument("--json", action="store_true", help="print the summary as JSON")
+    ix.set_defaults(run=_index)
+
+    ask = sub.add_parser("ask", parents=[common], help="answer a question with citations",
+                         description="Answer from the indexed articles only, citing each "
+                         "sentence as [n]; says so when the articles don't answer.")
+    ask.add_argument("question", nargs="?", help="the question (or use --file)")
+    ask.add_argument("--file", type=Path,
+                     help='JSONL with one {"question": ...} a line; prints one JSON answer a line')
+    ask.add_argument("--k", type=int, help="passages to retrieve (default 5)")
+    ask.add_argument("--since", type=_iso_date, help="only articles dated on/after YYYY-MM-DD")
+    ask.add_argument("--until", type=_iso_date, help="only articles dated on/before YYYY-MM-DD")
+    ask.add_argument("--article", action="append", metavar="ID",
+                     help="only search this article id (repeatable)")
+    ask.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid",
+                     help="retriever (default hybrid: dense + BM25, reciprocal rank fusion)")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.set_defaults(run=_ask)
+
+    info = sub.add_parser("info", parents=[common], help="what an index holds",
+                          description="Articles, chunks, model, settings and size on disk.")
+    info.add_argument("--json", action="store_true")
+    info.set_defaults(run=_info)
+    return p
+
+
+def _iso_date(value: str) -> str:
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-02-24") from None
+
+
+def _index(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.indexing import Indexer
+
+    report = Indexer(settings).run(args.paths, prune=args.prune, rebuild=args.rebuild,
+                                   progress=not args.json)
+    print(json.dumps(report.to_json()) if args.json else report.summary())
+    return 1 if report.skipped else 0
+
+
+def _ask(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.pipeline import Pipeline
+    from rag.retrieval import Filters
+
+    if bool(args.question) == bool(args.file):
+        raise ValueError("give a question, or --file QUESTIONS.jsonl (not both)")
+    filters = Filters(args.since, args.until, tuple(args.article) if args.article else None)
+    if args.file:
+        questions = list(_read_questions(args.file))  # fail on a missing file before loading
+    pipeline = Pipeline(settings)
+    if not args.file:
+        answer = pipeline.ask(args.question, args.k, filters, args.mode)
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=1) if args.json
+              else _render(answer))
+        return 0
+    failed = 0
+    for line, question in questions:
+        try:
+            out = pipeline.ask(question, args.k, filters, args.mode).to_json()
+        except ValueError as e:
+            out, failed = {"line": line, "question": question, "error": str(e)}, failed + 1
+        print(json.dumps(out, ensure_ascii=False), flush=True)
+    return 1 if failed else 0
+
+
+def _read_questions(path: Path):
+    """(line number, question) pairs; a bad line yields its error as the question's answer."""
+    text = path.read_text(encoding="utf-8")
+    for n, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+            yield n, str(obj["question"])
+        except (json.JSONDecodeError, KeyError, TypeError):
+            print(f"rag: {path}:{n}: expected a JSON object with a \"question\" field",
+                  file=sys.stderr)
+            yield n, ""
+
+
+def _render(answer) -> str:
+    out = [answer.text, ""]
+    if answer.abstained:
+        shown = [(f"[{p.rank}]", p) for p in answer.retrieved[:3]]
+        out.append("Closest passages:")
+    else:
+        shown = [(f"[{c.n}]", c.passage) for c in answer.citations]
+        out.append("Sources:")
+    for label, p in shown:
+        snippet = " ".join(p.chunk.text.split())
+        out.append(f"{label} {p.title} ({p.date or 'undated'}) {p.source}")
+        out.append(f"    {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
+    return "\n".join(out)
+
+
+def _info(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.store import Store, disk_size
+
+    store = Store.load(settings.index_dir)
+    m = store.manifest
+    dates = sorted(a["date"] for a in store.articles.values() if a["date"])
+    info = {
+        "index": str(settings.index_dir), "articles": len(store.articles),
+        "chunks": store.count(), "model": m["model"], "dim": m["dim"],
+        "index_settings": m["settings"], "updated": m["updated"],
+        "dates": [dates[0], dates[-1]] if dates else None,
+        "bytes_on_disk": disk_size(settings.index_dir), "settings": settings.to_json(),
+    }
+    if args.json:
+        print(json.dumps(info, indent=1))
+    else:
+        for key, value in info.items():
+            print(f"{key:>15}: {value}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

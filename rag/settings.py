@@ -1,0 +1,63 @@
+"""One typed settings object drives the library, the CLI and the app.
+
+Precedence: defaults < environment (`RAG_<FIELD>`, e.g. `RAG_MODEL`) < command-line flags.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+
+
+@dataclass(frozen=True)
+class Settings:
+    index_dir: Path = Path("index/default")
+    # Embedding model: the packaged MiniLM by name, or any local sentence-transformers path.
+    model: str = DEFAULT_MODEL
+    batch_size: int = 32
+    # Chunking, in cl100k tokens. Chosen by eval/bench_realtimeqa.py (BENCHMARKS.md): MiniLM
+    # truncates at 256 word pieces, so larger chunks lose their tails.
+    chunk_tokens: int = 160
+    chunk_overlap: int = 32
+    # Retrieval.
+    k: int = 5
+    candidates: int = 100  # per retriever, before fusion
+    rrf_k: int = 60
+    # Answering: below this support score the answer abstains (calibrated in tests/test_answering.py
+    # and the seeds eval set).
+    min_support: float = 0.3
+    max_answer_sentences: int = 3
+    # Loading: larger files are skipped with a message rather than read into memory.
+    max_file_mb: float = 50.0
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Settings:
+        """Defaults, then `RAG_*` environment variables, then explicit (non-None) overrides."""
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = os.environ.get(f"RAG_{f.name.upper()}")
+            if raw is not None:
+                values[f.name] = _coerce(f.type, raw, f.name)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "index_dir" in values:
+            values["index_dir"] = Path(values["index_dir"])
+        return replace(cls(), **values)
+
+    def index_fingerprint(self) -> dict[str, Any]:
+        """The settings an index is built with; a different value means a different index."""
+        return {"chunk_tokens": self.chunk_tokens, "chunk_overlap": self.chunk_overlap}
+
+    def to_json(self) -> dict[str, Any]:
+        return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
+
+
+def _coerce(type_name: Any, raw: str, name: str) -> Any:
+    kind = {"int": int, "float": float, "Path": Path, "str": str}[str(type_name)]
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ValueError(f"RAG_{name.upper()}={raw!r} is not a valid {type_name}") from None

@@ -1,0 +1,108 @@
+"""The nouns that flow through the pipeline, defined once.
+
+files -> Article -> Chunk -> (vectors) -> Passage -> Answer(Citation...)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+
+@dataclass(frozen=True)
+class Article:
+    id: str
+    title: str
+    date: str | None  # ISO YYYY-MM-DD, or None when the source gives none
+    source: str  # file path or url the article came from
+    text: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str  # "<article id>#<n>"
+    article_id: str
+    text: str  # == article.text[start:end]
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk, with enough article metadata to cite it without another lookup."""
+
+    chunk: Chunk
+    title: str
+    date: str | None
+    source: str
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    passage: Passage
+    spans: tuple[tuple[int, int], ...]  # article character offsets of the cited sentences
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    abstained: bool
+    citations: list[Citation]
+    retrieved: list[Passage]
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_json(self) -> dict:
+        """The `rag ask --json` shape, shared by the CLI, the UI's API and the eval runner."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "citations": [
+                {"n": c.n, **_passage_json(c.passage), "spans": [list(s) for s in c.spans]}
+                for c in self.citations
+            ],
+            "retrieved": [_passage_json(p) for p in self.retrieved],
+            "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+        }
+
+
+def _passage_json(p: Passage) -> dict:
+    return {
+        "doc_id": p.chunk.article_id,
+        "title": p.title,
+        "date": p.date,
+        "source": p.source,
+        "chunk_id": p.chunk.id,
+        "text": p.chunk.text,
+        "start": p.chunk.start,
+        "end": p.chunk.end,
+        "score": round(p.score, 6),
+    }
+
+
+def article_meta(a: Article) -> dict:
+    """Article fields without the text: what the index manifest keeps per article."""
+    d = asdict(a)
+    del d["text"]
+    return d
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One answer sentence and the shown passage (index into the passage list) it rests on."""
+
+    text: str
+    passage: int
+    span: tuple[int, int]  # article character offsets of the supporting sentence
+    support: float
+
+
+@dataclass
+class Draft:
+    """An answerer's output before citation numbering and checking."""
+
+    claims: list[Claim]
+    abstained: bool

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Create .venv and install the project into it. Usage: scripts/install.sh [EXTRAS]
+# torch is installed first, on its own: the pinned CPU build lies on these machines' disk,
+# and letting pip resolve it through sentence-transformers would pull a multi-GB CUDA build.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+extras="${1:-}"
+[ -x .venv/bin/python ] || python3 -m venv .venv
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+.venv/bin/python -m pip install -q "torch==2.13.0" 2> >(grep -v "^WARNING: Location" >&2)
+.venv/bin/python -m pip install -q -e ".${extras:+[$extras]}" 2> >(grep -v "^WARNING: Location" >&2)

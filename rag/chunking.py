@@ -61,43 +61,42 @@ class Chunker:
         text = article.text
         units = [u for s, e in split_sentences(text) for u in self._fit(text, s, e)]
         chunks: list[Chunk] = []
-        window: list[tuple[int, int, int]] = []  # (start, end, tokens)
-        for unit in units:
-            if window and sum(u[2] for u in window) + unit[2] > self.tokens:
+        window: list[tuple[int, int]] = []
+        for start, end in units:
+            if window and count_tokens(text[window[0][0] : end]) > self.tokens:
                 chunks.append(self._chunk(article, len(chunks), window))
-                window = self._tail(window, budget=self.tokens - unit[2])
-            window.append(unit)
+                window = self._tail(text, window, next_end=end)
+            window.append((start, end))
         if window:
             chunks.append(self._chunk(article, len(chunks), window))
         return chunks
 
-    def _tail(self, window: list[tuple[int, int, int]], budget: int) -> list[tuple[int, int, int]]:
-        """Trailing sentences worth at most `overlap` tokens (and fitting beside the next one)."""
-        tail: list[tuple[int, int, int]] = []
-        used, limit = 0, min(self.overlap, budget)
-        for unit in reversed(window[1:]):
-            if used + unit[2] > limit:
-                break
-            tail.insert(0, unit)
-            used += unit[2]
-        return tail
+    def _tail(self, text: str, window: list[tuple[int, int]], next_end: int
+              ) -> list[tuple[int, int]]:
+        """The longest run of trailing sentences within `overlap` tokens that still leaves room
+        for the next sentence; never the whole window, so every chunk moves forward."""
+        for i in range(1, len(window)):
+            start = window[i][0]
+            if (count_tokens(text[start : window[-1][1]]) <= self.overlap
+                    and count_tokens(text[start:next_end]) <= self.tokens):
+                return window[i:]
+        return []
 
-    def _fit(self, text: str, s: int, e: int) -> list[tuple[int, int, int]]:
+    def _fit(self, text: str, s: int, e: int) -> list[tuple[int, int]]:
         """A sentence longer than a chunk is cut at word boundaries into pieces that fit."""
-        n = count_tokens(text[s:e])
-        if n <= self.tokens:
-            return [(s, e, n)]
+        if count_tokens(text[s:e]) <= self.tokens:
+            return [(s, e)]
         pieces, begin, last = [], s, s
         for m in re.finditer(r"\S+", text[s:e]):
             word_end = s + m.end()
             if count_tokens(text[begin:word_end]) > self.tokens and last > begin:
-                pieces.append((begin, last, count_tokens(text[begin:last])))
+                pieces.append((begin, last))
                 begin = s + m.start()
             last = word_end
-        pieces.append((begin, e, count_tokens(text[begin:e])))
+        pieces.append((begin, e))
         return pieces
 
     @staticmethod
-    def _chunk(article: Article, n: int, window: list[tuple[int, int, int]]) -> Chunk:
+    def _chunk(article: Article, n: int, window: list[tuple[int, int]]) -> Chunk:
         start, end = window[0][0], window[-1][1]
         return Chunk(f"{article.id}#{n}", article.id, article.text[start:end], start, end)

@@ -106,11 +106,13 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.pipeline import Pipeline
+    from rag.pipeline import Pipeline, check_question
     from rag.retrieval import Filters
 
-    if bool(args.question) == bool(args.file):
+    if (args.question is None) == (args.file is None):
         raise ValueError("give a question, or --file QUESTIONS.jsonl (not both)")
+    if args.question is not None:
+        check_question(args.question)  # before the seconds it takes to load the model
     filters = Filters(args.since, args.until, tuple(args.article) if args.article else None)
     if args.file:
         questions = list(_read_questions(args.file))  # fail on a missing file before loading

@@ -36,7 +36,9 @@ class SentenceTransformerEmbedder:
     def model(self):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging
 
+        logging.disable_progress_bar()  # "Loading weights" on every start is noise
         return SentenceTransformer(_model_path(self.name), device="cpu")
 
     @property

@@ -17,6 +17,13 @@ class EmptyQuestion(ValueError):
     pass
 
 
+def check_question(question: str) -> str:
+    question = question.strip()
+    if not question:
+        raise EmptyQuestion("the question is empty; type a question about the articles")
+    return question
+
+
 class Pipeline:
     """An opened index with its retriever and answerer; load once, ask many times."""
 
@@ -33,9 +40,7 @@ class Pipeline:
 
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None,
             mode: Mode = "hybrid") -> Answer:
-        question = question.strip()
-        if not question:
-            raise EmptyQuestion("the question is empty; type a question about the articles")
+        question = check_question(question)
         t0 = time.perf_counter()
         passages = self.retriever.run(question, k or self.settings.k, filters, mode)
         t1 = time.perf_counter()

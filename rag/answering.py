@@ -3,6 +3,7 @@ answer the question, each tied to the passage it came from, and abstains when no
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -33,9 +34,10 @@ class ExtractiveAnswerer:
     Candidate units are single sentences and pairs of neighbouring sentences (news writing
     often splits one answer in two: "... with Germany. ... a similar agreement with Canada").
     Support = a mix of embedding similarity to the question and the share of the question's
-    content terms the unit contains. The best unit answers; further units join when nearly as
-    good and bringing question terms not yet covered, which is how an answer combines articles.
-    Below `min_support` it abstains.
+    content terms the unit contains, each term weighted by its rarity in the index (idf), so
+    "Zambia" counts for more than "India" in an index of Indian news. The best unit answers;
+    further units join when nearly as good and bringing question terms not yet covered, which
+    is how an answer combines articles. Below `min_support` it abstains.
     """
 
     name = "extractive"
@@ -44,8 +46,10 @@ class ExtractiveAnswerer:
     NEAR_BEST = 0.8  # a further unit must reach this fraction of the best support
     REDUNDANT = 0.9  # cosine above which a further unit repeats what is already chosen
 
-    def __init__(self, embedder: Embedder, min_support: float = 0.3, max_sentences: int = 3):
+    def __init__(self, embedder: Embedder, min_support: float = 0.3, max_sentences: int = 3,
+                 idf: Callable[[Iterable[str]], dict[str, float]] | None = None):
         self.embedder, self.min_support, self.max_sentences = embedder, min_support, max_sentences
+        self.idf = idf or (lambda terms: dict.fromkeys(terms, 1.0))
 
     def run(self, question: str, passages: list[Passage]) -> Draft:
         sentences = self._sentences(passages)
@@ -59,7 +63,9 @@ class ExtractiveAnswerer:
         ]
         unit_vecs = np.stack([_unit(sum(vecs[i] for i in u)) for u in units])
         unit_terms = [frozenset().union(*(terms[i] for i in u)) & q_terms for u in units]
-        coverage = np.array([len(t) / max(len(q_terms), 1) for t in unit_terms])
+        weight = self.idf(q_terms)
+        total = sum(weight.values()) or 1.0
+        coverage = np.array([sum(weight[t] for t in ts) / total for ts in unit_terms])
         w = self.SIMILARITY_WEIGHT
         support = w * (unit_vecs @ q_vec) + (1 - w) * coverage
         order = np.argsort(-support, kind="stable")

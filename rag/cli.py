@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
@@ -21,6 +22,7 @@ EPILOG = """examples:
   rag ask "What happened at the ministerial?" --since 2026-02-01 --json
   rag ask --file questions.jsonl --json > answers.jsonl
   rag info
+  rag serve                       the chat app on http://127.0.0.1:7860
 
 settings can also come from the environment: RAG_INDEX_DIR, RAG_MODEL, RAG_K, RAG_CHUNK_TOKENS,
 RAG_CHUNK_OVERLAP, RAG_MIN_SUPPORT, RAG_MAX_FILE_MB (flags win)."""
@@ -37,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("rag: interrupted; the index on disk is unchanged", file=sys.stderr)
         return 130
-    except (FileNotFoundError, ValueError) as e:  # includes IndexMismatch, EmptyQuestion
+    except (FileNotFoundError, ValueError) as e:  # includes IndexMismatch, BadQuestion
         print(f"rag: error: {e}", file=sys.stderr)
         return 2
 
@@ -82,6 +84,16 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.set_defaults(run=_ask)
 
+    serve = sub.add_parser("serve", parents=[common], help="start the chat app",
+                           description="The chat app in your browser: cited answers with a "
+                           "sources panel, filters, and uploads of new articles.")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument("--auth", type=_user_pass, metavar="USER:PASS",
+                       help="require this login (use it with --host 0.0.0.0)")
+    serve.set_defaults(run=_serve)
+
     info = sub.add_parser("info", parents=[common], help="what an index holds",
                           description="Articles, chunks, model, settings and size on disk.")
     info.add_argument("--json", action="store_true")
@@ -94,6 +106,20 @@ def _iso_date(value: str) -> str:
         return date.fromisoformat(value).isoformat()
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-02-24") from None
+
+
+def _user_pass(value: str) -> tuple[str, str]:
+    user, sep, password = value.partition(":")
+    if not (user and sep and password):
+        raise argparse.ArgumentTypeError("expected USER:PASS")
+    return user, password
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    from ui.app import serve  # the composition root may reach up to the app; nothing else does
+
+    serve(settings, args.host, args.port, args.auth)
+    return 0
 
 
 def _index(args: argparse.Namespace, settings: Settings) -> int:
@@ -111,8 +137,8 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
 
     if (args.question is None) == (args.file is None):
         raise ValueError("give a question, or --file QUESTIONS.jsonl (not both)")
-    if args.question is not None:
-        check_question(args.question)  # before the seconds it takes to load the model
+    if args.question is not None:  # fail before the seconds it takes to load the model
+        check_question(args.question, settings.max_question_chars)
     filters = Filters(args.since, args.until, tuple(args.article) if args.article else None)
     if args.file:
         questions = list(_read_questions(args.file))  # fail on a missing file before loading
@@ -125,26 +151,26 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     failed = 0
     for line, question in questions:
         try:
+            if question is None:
+                raise ValueError('expected a JSON object with a "question" field')
             out = pipeline.ask(question, args.k, filters, args.mode).to_json()
         except ValueError as e:
+            print(f"rag: {args.file}:{line}: {e}", file=sys.stderr)
             out, failed = {"line": line, "question": question, "error": str(e)}, failed + 1
         print(json.dumps(out, ensure_ascii=False), flush=True)
     return 1 if failed else 0
 
 
-def _read_questions(path: Path):
-    """(line number, question) pairs; a bad line yields its error as the question's answer."""
-    text = path.read_text(encoding="utf-8")
-    for n, line in enumerate(text.splitlines(), start=1):
+def _read_questions(path: Path) -> Iterator[tuple[int, str | None]]:
+    """(line number, question), with None for a line that holds no question."""
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         if not line.strip():
             continue
         try:
-            obj = json.loads(line)
-            yield n, str(obj["question"])
+            question = json.loads(line)["question"]
         except (json.JSONDecodeError, KeyError, TypeError):
-            print(f"rag: {path}:{n}: expected a JSON object with a \"question\" field",
-                  file=sys.stderr)
-            yield n, ""
+            question = None
+        yield n, question if isinstance(question, str) else None
 
 
 def _render(answer) -> str:

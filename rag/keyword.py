@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+from collections.abc import Iterable
 from functools import cache
 
 import numpy as np
@@ -57,3 +59,16 @@ class KeywordIndex:
             scores = np.where(np.isin(self.ids, allowed), scores, 0.0)
         top = np.argsort(-scores, kind="stable")[:k]
         return [(int(self.ids[i]), float(scores[i])) for i in top if scores[i] > 0]
+
+    def idf(self, terms: Iterable[str]) -> dict[str, float]:
+        """BM25's inverse document frequency over the chunks. A term the articles never use
+        gets the highest weight: a question about it is most likely one they can't answer."""
+        n = len(self.ids)
+        vocab = getattr(self.bm25, "vocab_dict", None) or {}
+        indptr = self.bm25.scores["indptr"] if n else None
+        out = {}
+        for term in terms:
+            i = vocab.get(term)
+            df = 0 if i is None else int(indptr[i + 1] - indptr[i])
+            out[term] = math.log(1 + (n - df + 0.5) / (df + 0.5))
+        return out

@@ -32,6 +32,7 @@ class Settings:
     # answer score 0.43-0.7, off-corpus ones 0.1-0.2 (tests/test_answering.py).
     min_support: float = 0.3
     max_answer_sentences: int = 3
+    max_question_chars: int = 2000  # longer "questions" are pasted documents, not questions
     # Loading: larger files are skipped with a message rather than read into memory.
     max_file_mb: float = 50.0
 

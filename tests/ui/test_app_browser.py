@@ -1,0 +1,128 @@
+"""The chat app in a real headless Chromium (Debian's, driven by Playwright), as a user sees it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from ..conftest import GERMANY_CANADA, ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+SHOTS = ROOT / "test-artifacts"  # git-ignored; scripts/test.sh users look here after a failure
+
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM) and not os.environ.get("CI"),
+    reason="needs Debian chromium (scripts/test.sh installs it when run as root)")
+
+# Records every state of the chat's last answer, to see that it arrives in steps.
+WATCH = """() => {
+  window.__seen = [];
+  new MutationObserver(() => {
+    const bots = document.querySelectorAll('#chat [data-testid="bot"]');
+    if (bots.length) window.__seen.push(bots[bots.length - 1].innerText);
+  }).observe(document.querySelector('#chat'),
+             {subtree: true, childList: true, characterData: true});
+}"""
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    from playwright.sync_api import sync_playwright
+
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(90_000)
+        page.goto(server)
+        page.wait_for_selector("#question textarea")
+        yield page
+        browser.close()
+
+
+def ask(page, question: str, turn: int) -> None:
+    box = page.locator("#question textarea")
+    box.fill(question)
+    box.press("Enter")
+    page.wait_for_selector(f"#sources .turn[data-turn='{turn}']:is([data-state=done], "
+                           "[data-state=error])", state="attached")
+    page.wait_for_function(  # and gradio has closed the event, so the textbox takes the next
+        "() => !document.querySelector('.generating, #sources .pending')")
+
+
+def test_question_streams_a_cited_answer_with_its_source_card(page):
+    from playwright.sync_api import expect
+
+    page.evaluate(WATCH)
+    ask(page, GERMANY_CANADA, 0)
+    chat = page.locator("#chat")
+    expect(chat).to_contain_text("[1]")
+    expect(chat).to_contain_text("Germany")
+    expect(chat).to_contain_text("Canada")
+    seen = page.evaluate("window.__seen")
+    assert any("Searching the articles" in s or "composing the answer" in s for s in seen)
+    card = page.locator("#sources .turn.active #src-0-1")
+    expect(card).to_contain_text("000_1e0437848bbfa5aa.txt")
+    expect(card.locator("mark").first).to_contain_text("Germany")
+    page.screenshot(path=SHOTS / "answer.png", full_page=True)
+
+    page.locator('#chat a[href="#src-0-1"]').first.click()
+    expect(card).to_be_in_viewport()
+
+
+def test_follow_up_is_rewritten_and_shown(page):
+    from playwright.sync_api import expect
+
+    ask(page, "And what about Brazil?", 1)
+    rewritten = page.locator("#sources .turn.active .rewritten")
+    expect(rewritten).to_contain_text("Searched for")
+    expect(rewritten).to_contain_text("Cabinet")
+    expect(page.locator("#chat")).to_contain_text("Brazil")
+    # the first answer keeps its own sources: its [1] brings back its own card
+    page.locator('#chat a[href="#src-0-1"]').first.click()
+    expect(page.locator("#sources .turn.active")).to_have_attribute("data-turn", "0")
+
+
+def test_empty_and_huge_questions_get_a_message(page):
+    from playwright.sync_api import expect
+
+    ask(page, "   ", 2)
+    expect(page.locator("#chat")).to_contain_text("the question is empty")
+    ask(page, "y" * 10_000, 3)
+    expect(page.locator("#chat")).to_contain_text("the question is 10,000 characters long")
+
+
+def test_uploaded_article_is_indexed_and_cited(page, tmp_path):
+    from playwright.sync_api import expect
+
+    article = tmp_path / "zambia_copper.txt"
+    article.write_text("date 2026-03-05 Zambia raised its copper output by 14 percent in "
+                       "February, the mines ministry said on Thursday. The rise came from two "
+                       "new shafts at the Kansanshi mine.\n")
+    bad = tmp_path / "broken.txt"
+    bad.write_bytes(b"caf\xe9 latin-1 text")
+    page.get_by_text("Add articles").click()
+    page.locator("#upload input[type=file]").set_input_files([str(article), str(bad)])
+    page.locator("#index-files").click()
+    log = page.locator("#index-log")
+    expect(log).to_contain_text("1 added")
+    expect(log).to_contain_text("broken.txt")
+    expect(log).to_contain_text("not valid UTF-8")
+    expect(page.locator("#index-status")).to_contain_text("3 articles")
+
+    ask(page, "By how much did Zambia raise its copper output?", 4)
+    expect(page.locator("#chat")).to_contain_text("14 percent")
+    expect(page.locator("#sources .turn.active #src-4-1")).to_contain_text("zambia_copper.txt")
+    page.screenshot(path=SHOTS / "upload.png", full_page=True)
+
+
+def test_screenshot_for_the_docs(page):
+    """Keeps docs/screenshot.png reproducible: `UPDATE_DOCS=1 scripts/test.sh -k docs`."""
+    if os.environ.get("UPDATE_DOCS"):
+        shutil.copy(SHOTS / "answer.png", ROOT / "docs" / "screenshot.png")
+    assert Path(SHOTS / "answer.png").stat().st_size > 10_000

@@ -1,0 +1,186 @@
+"""The Gradio chat app: layout and event handlers over `ui.service.Service`.
+
+No retrieval logic lives here: questions go through the same `Pipeline` as `rag ask`.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import gradio as gr
+
+from rag.loading import SUPPORTED
+from rag.pipeline import check_question
+from rag.retrieval import Filters
+from rag.rewriting import rewrite
+from rag.settings import Settings
+from ui.render import answer_markdown, sources_html
+from ui.service import NoIndex, Service
+
+CSS = """
+#sources .sources-scroll { max-height: 600px; overflow-y: auto; padding-right: .3em; }
+#sources .turn { display: none; } #sources .turn.active { display: block; }
+#sources .asked { font-weight: 600; margin-bottom: .3em; }
+#sources .rewritten { font-size: .9em; opacity: .8; margin-bottom: .5em; }
+#sources .card { border: 1px solid var(--border-color-primary); border-radius: 8px;
+                 padding: .6em .8em; margin: .5em 0; }
+#sources .card.flash { outline: 3px solid var(--color-accent); }
+#sources .num { font-weight: 700; color: var(--color-accent); }
+#sources .meta { font-size: .85em; opacity: .75; }
+#sources mark { background: #fde68a; color: inherit; }
+"""
+
+# A click on [n] in any answer shows that answer's sources and brings card n into view.
+JS = """
+() => {
+  document.addEventListener('click', (e) => {
+    const a = e.target.closest('a[href^="#src-"]');
+    if (!a) return;
+    e.preventDefault(); e.stopPropagation();
+    const id = a.getAttribute('href').slice(1);
+    const turn = id.split('-')[1];
+    document.querySelectorAll('#sources .turn').forEach(
+      (s) => s.classList.toggle('active', s.dataset.turn === turn));
+    const card = document.getElementById(id);
+    if (card) {
+      card.scrollIntoView({behavior: 'smooth', block: 'center'});
+      card.classList.add('flash'); setTimeout(() => card.classList.remove('flash'), 1500);
+    }
+  }, true);
+}
+"""
+
+_SENTENCE_END = re.compile(r"(?<=\)) ")  # after a citation link: where an answer sentence ends
+
+
+def build(service: Service) -> gr.Blocks:
+    settings = service.settings
+    with gr.Blocks(title="Ask the news") as demo:
+        status = gr.Markdown(service.status(), elem_id="index-status")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(elem_id="chat", height=560, show_label=False,
+                                  feedback_options=None, buttons=["copy"])
+                question = gr.Textbox(placeholder="Ask a question about the articles…",
+                                      show_label=False, elem_id="question", submit_btn=True)
+            with gr.Column(scale=2):
+                gr.Markdown("### Sources")
+                sources = gr.HTML(sources_html([]), elem_id="sources")
+        with gr.Accordion("Filters and settings", open=False):
+            with gr.Row():
+                since = gr.Textbox(label="From date", placeholder="YYYY-MM-DD", elem_id="since")
+                until = gr.Textbox(label="To date", placeholder="YYYY-MM-DD", elem_id="until")
+                k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages to retrieve")
+            articles = gr.Dropdown(choices=service.article_choices(), multiselect=True,
+                                   label="Search only these articles (none: all)")
+        with gr.Accordion("Add articles", open=False):
+            files = gr.File(file_count="multiple", file_types=list(SUPPORTED),
+                            label=f"Articles ({', '.join(SUPPORTED)})", elem_id="upload")
+            add = gr.Button("Index these files", elem_id="index-files")
+            add_log = gr.Markdown(elem_id="index-log")
+        turns = gr.State([])  # this session's answers with their sources
+
+        def respond(message: str, history: list, turns: list[dict], since: str, until: str,
+                    articles: list[str] | None, k: float) -> Iterator[tuple]:
+            shown = message if len(message) <= 300 else message[:300] + "…"
+            history = [*history, {"role": "user", "content": shown},
+                       {"role": "assistant", "content": "_Searching the articles…_"}]
+            turn: dict = {"question": message.strip(), "query": message.strip(), "answer": None,
+                          "state": "searching"}
+            turns = [*turns, turn]
+            i = len(turns) - 1
+            try:
+                pipeline = service.current()
+                query = check_question(message, settings.max_question_chars)
+                previous = next((t["query"] for t in reversed(turns[:-1]) if t["answer"]), None)
+                turn["query"] = rewrite(query, previous)
+                filters = _filters(since, until, articles)
+                yield history, turns, sources_html(turns), ""
+                t0 = time.perf_counter()
+                passages = pipeline.retrieve(turn["query"], int(k), filters)
+                n_articles = len({p.chunk.article_id for p in passages})
+                history[-1]["content"] = (f"_Found {len(passages)} passages in {n_articles} "
+                                          "articles; composing the answer…_")
+                yield history, turns, sources_html(turns), ""
+                answer = pipeline.answer(turn["query"], passages,
+                                         (time.perf_counter() - t0) * 1000).to_json()
+            except (NoIndex, ValueError) as e:
+                history[-1]["content"] = f"⚠️ {e}"
+                turn["state"] = "error"
+                yield history, turns, sources_html(turns), message
+                return
+            sentences = _SENTENCE_END.split(answer_markdown(answer, i))
+            for n in range(1, len(sentences)):  # stream sentence by sentence
+                history[-1]["content"] = " ".join(sentences[:n])
+                yield history, turns, sources_html(turns), ""
+            turn["answer"], turn["state"] = answer, "done"
+            history[-1]["content"] = " ".join(sentences)
+            yield history, turns, sources_html(turns), ""
+
+        question.submit(respond, [question, chat, turns, since, until, articles, k],
+                        [chat, turns, sources, question], concurrency_limit=8,
+                        api_visibility="private")
+
+        def select(turns: list[dict], evt: gr.SelectData) -> str:
+            index = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index
+            return sources_html(turns, active=min(int(index) // 2, len(turns) - 1))
+
+        chat.select(select, [turns], [sources], api_visibility="private")
+
+        def add_files(paths: list[str] | None) -> tuple[str, str, dict]:
+            if not paths:
+                return "Choose one or more files first.", service.status(), gr.update()
+            try:
+                report = service.add_files([Path(p) for p in paths])
+            except RuntimeError as e:
+                return f"⚠️ {e}", service.status(), gr.update()
+            lines = [f"Indexed: {len(report.added)} added, {len(report.changed)} changed, "
+                     f"{report.unchanged} unchanged ({report.chunks_embedded} passages embedded "
+                     f"in {report.seconds:.1f}s)."]
+            lines += [f"- ⚠️ skipped `{Path(s.path).name}`"
+                      f"{f' line {s.line}' if s.line else ''}: {s.reason}" for s in report.skipped]
+            return ("\n".join(lines), service.status(),
+                    gr.update(choices=service.article_choices()))
+
+        add.click(add_files, [files], [add_log, status, articles], concurrency_limit=1,
+                  api_visibility="private")
+        gr.Timer(3.0).tick(service.status, None, status, api_visibility="private",
+                           show_progress="hidden")
+
+        def ask(question: str) -> dict:
+            """Answer from the indexed articles: the JSON object of `rag ask --json`."""
+            try:
+                return service.current().ask(question).to_json()
+            except (NoIndex, ValueError) as e:
+                raise gr.Error(str(e)) from None
+
+        gr.api(ask, api_name="ask", concurrency_limit=8)
+    return demo
+
+
+def _filters(since: str, until: str, articles: list[str] | None) -> Filters | None:
+    bounds = []
+    for label, value in (("From date", since), ("To date", until)):
+        value = (value or "").strip()
+        try:
+            bounds.append(date.fromisoformat(value).isoformat() if value else None)
+        except ValueError:
+            raise ValueError(f"{label} {value!r} is not a date like 2026-02-24") from None
+    filters = Filters(bounds[0], bounds[1], tuple(articles) if articles else None)
+    return filters or None
+
+
+def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860,
+          auth: tuple[str, str] | None = None) -> None:
+    if host not in ("127.0.0.1", "localhost", "::1") and auth is None:
+        print(f"rag: warning: serving on {host} without --auth: anyone who can reach this "
+              "machine can read your articles", file=sys.stderr)
+    demo = build(Service(settings))
+    demo.queue(default_concurrency_limit=8).launch(
+        server_name=host, server_port=port, auth=auth, css=CSS, js=JS, show_error=True,
+        footer_links=["api"])

@@ -1,0 +1,81 @@
+"""Answers and sources as chat Markdown and panel HTML. Article text is data: always escaped."""
+
+from __future__ import annotations
+
+import html
+import re
+from pathlib import Path
+
+_CITE = re.compile(r"\[(\d+)\]")
+
+
+def answer_markdown(answer: dict, turn: int) -> str:
+    """The answer with each [n] a link to its source card (ui/app.py's script scrolls to it)."""
+    text = html.escape(answer["answer"], quote=False)
+    if answer["abstained"]:
+        return f"{text}"
+    return _CITE.sub(lambda m: f"[\\[{m[1]}\\]](#src-{turn}-{m[1]})", text)
+
+
+def sources_html(turns: list[dict], active: int | None = None) -> str:
+    """Every answer's sources, one section each; only the active one (latest by default) shows."""
+    if not turns:
+        return '<div class="sources-empty">Sources of the selected answer appear here.</div>'
+    active = len(turns) - 1 if active is None else active
+    body = "".join(_turn(t, i, i == active) for i, t in enumerate(turns))
+    return f'<div class="sources-scroll">{body}</div>'
+
+
+
+def _turn(turn: dict, i: int, active: bool) -> str:
+    parts = [f'<section class="turn{" active" if active else ""}" data-turn="{i}" '
+             f'data-state="{turn["state"]}">',
+             f'<div class="asked">Q{i + 1}: {html.escape(turn["question"])}</div>']
+    if turn["query"] != turn["question"]:
+        parts.append(f'<div class="rewritten">Searched for: <q>{html.escape(turn["query"])}</q>'
+                     "</div>")
+    answer = turn.get("answer")
+    if answer is None:
+        note = "No sources for this message." if turn["state"] == "error" else "Searching…"
+        parts.append(f"<div class='note'>{note}</div></section>")
+        return "".join(parts)
+    cited = {c["chunk_id"] for c in answer["citations"]}
+    for c in answer["citations"]:
+        parts.append(_card(c, f"[{c['n']}]", f"src-{i}-{c['n']}", c["spans"]))
+    others = [p for p in answer["retrieved"] if p["chunk_id"] not in cited]
+    if others:
+        label = "Closest passages" if answer["abstained"] else "Other retrieved passages"
+        parts.append(f"<details{' open' if answer['abstained'] else ''}><summary>{label} "
+                     f"({len(others)})</summary>")
+        parts += [_card(p, "·", f"ret-{i}-{k}", []) for k, p in enumerate(others)]
+        parts.append("</details>")
+    parts.append("</section>")
+    return "".join(parts)
+
+
+def _card(p: dict, label: str, anchor: str, spans: list[list[int]]) -> str:
+    return (f'<div class="card" id="{anchor}"><div class="card-head"><span class="num">'
+            f'{label}</span> <b>{html.escape(p["title"])}</b></div>'
+            f'<div class="meta">{html.escape(p["date"] or "undated")} · {_source(p["source"])}'
+            f' · score {p["score"]:.4f}</div>'
+            f'<p class="passage">{_highlight(p["text"], p["start"], spans)}</p></div>')
+
+
+def _source(source: str) -> str:
+    if source.startswith(("http://", "https://")):
+        return (f'<a href="{html.escape(source)}" target="_blank" rel="noopener">'
+                f"{html.escape(source)}</a>")
+    return f'<span title="{html.escape(source)}">{html.escape(Path(source).name)}</span>'
+
+
+def _highlight(text: str, start: int, spans: list[list[int]]) -> str:
+    """The passage with the cited sentences (article offsets) marked."""
+    out, at = [], 0
+    for s, e in sorted(spans):
+        s, e = max(s - start, at), min(e - start, len(text))
+        if s >= e:
+            continue
+        out += [html.escape(text[at:s]), f"<mark>{html.escape(text[s:e])}</mark>"]
+        at = e
+    out.append(html.escape(text[at:]))
+    return "".join(out)

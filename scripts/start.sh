@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
-# README command (1): install, index seeds/ (only what changed), answer a sample question.
+# README command (1): install, index seeds/ (only what changed), start the chat app.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install.sh
-export HF_HUB_OFFLINE=1
+export HF_HUB_OFFLINE=1 GRADIO_ANALYTICS_ENABLED=False
 .venv/bin/rag index seeds
-question="Which two countries is India's Cabinet expected to approve critical-minerals agreements with?"
 echo
-echo "Q: $question"
-.venv/bin/rag ask "$question"
-echo
-echo 'Ask more with:  .venv/bin/rag ask "your question"   (add --json for the full record; see .venv/bin/rag --help)'
+echo "Starting the chat app on http://127.0.0.1:${PORT:-7860} (Ctrl-C to stop)."
+echo 'From a terminal instead:  .venv/bin/rag ask "your question"   (see .venv/bin/rag --help)'
+exec .venv/bin/rag serve --port "${PORT:-7860}" "$@"

@@ -122,9 +122,10 @@ def build(service: Service) -> gr.Blocks:
             history[-1]["content"] = " ".join(sentences)
             yield history, turns, sources_html(turns), ""
 
+        # Undocumented, not private: eval/bench_ui.py times the stream through it.
         question.submit(respond, [question, chat, turns, since, until, articles, k],
                         [chat, turns, sources, question], concurrency_limit=8,
-                        api_visibility="private")
+                        api_name="respond", api_visibility="undocumented")
 
         def select(turns: list[dict], evt: gr.SelectData) -> str:
             index = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index

@@ -1,7 +1,7 @@
 """Index build cost, retrieval latency and gold-article hit@k on the RealTime QA dev corpus.
 
     python eval/bench_realtimeqa.py                       # full corpus (~25 min the first time)
-    python eval/bench_realtimeqa.py --limit 200           # quick run on 200 articles
+    python eval/bench_realtimeqa.py --limit 20            # first 20 questions, their articles
 
 The corpus is indexed with the same Indexer as `rag index` into --index (embeddings cached in
 its .cache, so a second run skips encoding). The cost ratio indexes --ratio-articles articles
@@ -13,16 +13,20 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from eval import realtimeqa
+from eval.common import write_jsonl
 from rag.embedding import SentenceTransformerEmbedder
 from rag.indexing import Indexer
-from rag.metrics import distinct, hit_at_k, percentile
-from rag.retrieval import MODES, Retriever, chunk_text_for_search
+from rag.metrics import percentile
+from rag.pipeline import Pipeline
+from rag.retrieval import MODES, chunk_text_for_search
 from rag.settings import Settings
 from rag.store import Store, disk_size
 
@@ -34,10 +38,10 @@ def main() -> int:
     ap.add_argument("--data", type=Path, default=Path("../shared/bench/realtimeqa-dev"),
                     help="folder with corpus.jsonl and questions.jsonl")
     ap.add_argument("--index", type=Path, default=Path("index/bench-realtimeqa"))
-    ap.add_argument("--limit", type=int, help="index only the first N articles (quick runs)")
-    ap.add_argument("--gold-subset", type=int,
-                    help="index only the gold and top-10 search articles of the first N gold "
-                         "questions (chunk-size sweeps)")
+    ap.add_argument("--limit", type=int,
+                    help="only the first N questions and their articles (quick runs)")
+    ap.add_argument("--gold-only", action="store_true",
+                    help="with --limit: the first N questions that name a gold article")
     ap.add_argument("--chunk-tokens", type=int, help="override the chunk size setting")
     ap.add_argument("--chunk-overlap", type=int, help="override the chunk overlap setting")
     ap.add_argument("--ratio-articles", type=int, default=60,
@@ -48,20 +52,13 @@ def main() -> int:
     settings = Settings.load(index_dir=args.index, chunk_tokens=args.chunk_tokens,
                              chunk_overlap=args.chunk_overlap)
     embedder = SentenceTransformerEmbedder(settings.model, settings.batch_size)
-    lines = (args.data / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
-    questions = [json.loads(q) for q in (args.data / "questions.jsonl").read_text().splitlines()]
+    lines, questions = realtimeqa.load(args.data, args.limit, args.gold_only)
     corpus = args.data / "corpus.jsonl"
-    if args.gold_subset:
-        wanted = {d for q in [q for q in questions if q.get("gold_doc_ids")][: args.gold_subset]
-                  for d in q["gold_doc_ids"] + q["gcs_doc_ids"]}
-        lines = [line for line in lines if json.loads(line)["doc_id"] in wanted]
     if args.limit:
-        lines = lines[: args.limit]
-    if args.limit or args.gold_subset:  # a file of their own
-        corpus = _write_jsonl(lines, args.index.parent / f"{args.index.name}-corpus.jsonl")
+        corpus = write_jsonl(lines, args.index.parent / f"{args.index.name}.jsonl")
 
     result: dict = {"settings": settings.to_json(), "articles": len(lines),
-                    "machine": f"{platform.machine()}, {__import__('os').cpu_count()} cores"}
+                    "machine": f"{platform.machine()}, {os.cpu_count()} cores"}
     if args.ratio_articles:
         result["cost"] = cost_ratio(lines[: args.ratio_articles], settings, embedder)
 
@@ -74,24 +71,18 @@ def main() -> int:
     }
     print(f"build: {result['build']}", file=sys.stderr)
 
-    store = Store.load(args.index)
-    retriever = Retriever(store, embedder, settings.candidates, settings.rrf_k)
-    gold = [q for q in questions if q.get("gold_doc_ids")
-            and set(q["gold_doc_ids"]) & store.articles.keys()]
+    pipeline = Pipeline(settings, embedder)
+    gold = [q for q in questions if q.get("gold_doc_ids")]
     result["questions"] = len(gold)
     result["retrieval"] = {}
     for mode in MODES:
-        hits = {k: 0.0 for k in (1, 5, 10)}
         latencies = []
-        for q in gold:
+        for q in gold:  # what one user query costs: top-k passages
             t = time.perf_counter()
-            passages = retriever.run(q["question"], k=100, mode=mode)
+            pipeline.retrieve(q["question"], mode=mode)
             latencies.append((time.perf_counter() - t) * 1000)
-            ranked = distinct(p.chunk.article_id for p in passages)
-            for k in hits:
-                hits[k] += hit_at_k(ranked, set(q["gold_doc_ids"]), k)
         result["retrieval"][mode] = {
-            **{f"hit@{k}": round(v / len(gold), 3) for k, v in hits.items()},
+            **realtimeqa.evaluate(pipeline, gold, mode, answers=False),
             "latency_p50_ms": round(percentile(latencies, 50), 1),
             "latency_p95_ms": round(percentile(latencies, 95), 1),
         }
@@ -101,18 +92,12 @@ def main() -> int:
     return 0
 
 
-def _write_jsonl(lines: list[str], path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
-
-
 def cost_ratio(lines: list[str], settings: Settings, embedder) -> dict:
     """Pipeline chunks/s (load, chunk, embed, save; fresh cache) over bare model.encode on the
     same chunk texts, measured back to back in this process."""
     embedder.encode(["warm up"])  # load the model outside both timings
     with tempfile.TemporaryDirectory() as tmp:
-        src = _write_jsonl(lines, Path(tmp) / "sample.jsonl")
+        src = write_jsonl(lines, Path(tmp) / "sample.jsonl")
         s = Settings.load(**{**settings.to_json(), "index_dir": Path(tmp) / "idx" / "sample"})
         report = Indexer(s, embedder).run([src], progress=False)
         store = Store.load(s.index_dir)

@@ -46,7 +46,7 @@ class ExtractiveAnswerer:
     NEAR_BEST = 0.8  # a further unit must reach this fraction of the best support
     REDUNDANT = 0.9  # cosine above which a further unit repeats what is already chosen
 
-    def __init__(self, embedder: Embedder, min_support: float = 0.3, max_sentences: int = 3,
+    def __init__(self, embedder: Embedder, min_support: float = 0.45, max_sentences: int = 3,
                  idf: Callable[[Iterable[str]], dict[str, float]] | None = None):
         self.embedder, self.min_support, self.max_sentences = embedder, min_support, max_sentences
         self.idf = idf or (lambda terms: dict.fromkeys(terms, 1.0))

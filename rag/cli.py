@@ -23,6 +23,7 @@ EPILOG = """examples:
   rag ask --file questions.jsonl --json > answers.jsonl
   rag info
   rag serve                       the chat app on http://127.0.0.1:7860
+  rag eval eval/seeds.jsonl --min hit@5=0.9   score answers; exit 1 below a threshold
 
 settings can also come from the environment: RAG_INDEX_DIR, RAG_MODEL, RAG_K, RAG_CHUNK_TOKENS,
 RAG_CHUNK_OVERLAP, RAG_MIN_SUPPORT, RAG_MAX_FILE_MB (flags win)."""
@@ -94,6 +95,39 @@ def _parser() -> argparse.ArgumentParser:
                        help="require this login (use it with --host 0.0.0.0)")
     serve.set_defaults(run=_serve)
 
+    ev = sub.add_parser("eval", parents=[common], help="score answers on an eval set",
+                        description="Run every question of an eval set (JSONL, see "
+                        "eval/README.md) through the same pipeline as the app; print metrics "
+                        "overall and per question type and write report.json, report.md and a "
+                        "chart. Exit status 1 when a --min threshold is missed.")
+    ev.add_argument("file", type=Path, help="eval set, e.g. eval/seeds.jsonl")
+    ev.add_argument("--backend", choices=("extractive",), default="extractive",
+                    help="answer backend (default extractive)")
+    ev.add_argument("--k", type=int, help="passages the answerer sees (default 5)")
+    ev.add_argument("--out", type=Path, help="report folder (default eval/reports/<time>)")
+    ev.add_argument("--compare", type=Path, metavar="OLD.json",
+                    help="show each metric's change against an earlier report.json")
+    ev.add_argument("--min", action="append", default=[], metavar="METRIC=VALUE",
+                    type=_threshold, help="fail (exit 1) when METRIC is below VALUE; repeatable")
+    ev.set_defaults(run=_eval)
+
+    bench = sub.add_parser("bench", help="retrieval (and answer) metrics on a public benchmark",
+                           description="bm25 / dense / hybrid on a benchmark folder; the corpus "
+                           "is indexed into --index (default index/bench-<name>) with cached "
+                           "embeddings, so a second run skips encoding.")
+    bench.add_argument("kind", choices=("beir", "realtimeqa"),
+                       help="beir: corpus.jsonl, queries.jsonl, qrels/*.tsv; realtimeqa: "
+                       "corpus.jsonl and questions.jsonl as in ../shared/bench/realtimeqa-dev")
+    bench.add_argument("dir", type=Path, help="the benchmark folder")
+    bench.add_argument("--index", type=Path, metavar="DIR")
+    bench.add_argument("--qrels", type=Path, help="beir: relevance file (default qrels/*.tsv)")
+    bench.add_argument("--limit", type=int, help="only the first N queries (quick runs)")
+    bench.add_argument("--no-answers", action="store_true",
+                       help="realtimeqa: retrieval metrics only (answers take ~1 s a question)")
+    bench.add_argument("--json", action="store_true",
+                       help='print {"bm25"|"dense"|"hybrid": {metric: value}}')
+    bench.set_defaults(run=_bench)
+
     info = sub.add_parser("info", parents=[common], help="what an index holds",
                           description="Articles, chunks, model, settings and size on disk.")
     info.add_argument("--json", action="store_true")
@@ -106,6 +140,66 @@ def _iso_date(value: str) -> str:
         return date.fromisoformat(value).isoformat()
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not a date like 2026-02-24") from None
+
+
+def _threshold(value: str) -> tuple[str, float]:
+    name, _, number = value.partition("=")
+    try:
+        return name.strip(), float(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected METRIC=VALUE like hit@5=0.9, not {value!r}"
+                                         ) from None
+
+
+def _eval(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from tqdm import tqdm
+
+    from rag import report as reporting
+    from rag.evaluation import compare, evaluate, load_eval_set, missed_thresholds
+    from rag.pipeline import Pipeline
+
+    items = load_eval_set(args.file)
+    old = json.loads(args.compare.read_text()) if args.compare else None
+    pipeline = Pipeline(settings)
+    with tqdm(total=len(items), unit="question", desc="eval", leave=False) as bar:
+        result = evaluate(pipeline, items, args.k, on_question=bar.update)
+    result["config"]["eval_set"] = str(args.file)
+    out = args.out or Path("eval/reports") / time.strftime("%Y%m%d-%H%M%S")
+    comparison = compare(old, result) if old else None
+    written = reporting.write(result, out, comparison)
+    print(reporting.table(result))
+    if comparison:
+        print("\n" + reporting.comparison_table(comparison))
+    print(f"\n{len(result['failures'])} failures; report: {', '.join(map(str, written))}")
+    missed = missed_thresholds(result, dict(args.min))
+    for line in missed:
+        print(f"rag: threshold missed: {line}", file=sys.stderr)
+    return 1 if missed else 0
+
+
+def _bench(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import replace
+
+    if not args.index:
+        settings = replace(settings, index_dir=Path("index") / f"bench-{args.dir.name}")
+    if args.kind == "beir":
+        from eval import beir
+
+        result = beir.run(args.dir, settings, args.qrels, args.limit)
+    else:
+        from eval import realtimeqa
+
+        result = realtimeqa.run(args.dir, settings, args.limit, answers=not args.no_answers)
+    if args.json:
+        print(json.dumps(result, indent=1))
+    else:
+        names = list(dict.fromkeys(n for m in result.values() for n in m))
+        print(f"{'':<18}" + "".join(f"{c:>10}" for c in result))
+        for n in names:
+            print(f"{n:<18}" + "".join(f"{result[c].get(n, float('nan')):>10.3f}" for c in result))
+    return 0
 
 
 def _user_pass(value: str) -> tuple[str, str]:

@@ -188,7 +188,7 @@ def _jsonl(path: Path, raw: bytes, doc_id: str, source: str, out: Loaded) -> Ite
             continue
         text = text.strip()
         yield Article(
-            id=str(obj.get("doc_id") or obj.get("id") or f"{doc_id}:{n}"),
+            id=str(obj.get("doc_id") or obj.get("id") or obj.get("_id") or f"{doc_id}:{n}"),
             title=str(obj.get("title") or "").strip() or derive_title(text),
             date=normalise_date(obj.get("date") or obj.get("publish_date")),
             source=str(obj.get("url") or f"{source}:{n}"),

@@ -1,0 +1,1 @@
+"""Eval sets, benchmark runners (`rag bench`) and the scripts behind BENCHMARKS.md."""

@@ -1,0 +1,82 @@
+"""`rag bench realtimeqa DIR`: the RealTime QA shape (corpus.jsonl of news articles,
+questions.jsonl of weekly quiz questions) for bm25 / dense / hybrid.
+
+- gold-article hit@1/5/10, MRR@10, nDCG@10 on the questions that name a gold article;
+- answer_contained, exact_match, f1 of the extractive answer against `answer_text`;
+- mc_accuracy: among the four `choices`, the one best supported by the top-k passages, where
+  support(choice) = sum over passages containing the choice (normalised) of 1/rank, plus the
+  best cosine between "question + choice" and a passage (which breaks ties and covers
+  paraphrase). No LLM involved.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from eval.common import mean, open_index, rank, retrieval_metrics, write_jsonl
+from rag.metrics import answer_contained, exact_match, normalise, token_f1
+from rag.pipeline import Pipeline
+from rag.retrieval import MODES, Mode
+from rag.settings import Settings
+from rag.types import Passage
+
+
+def load(data: Path, limit: int | None = None, gold_only: bool = False
+         ) -> tuple[list[str], list[dict]]:
+    """Corpus lines and questions; with `limit`, the first N questions and the articles their
+    search results and gold answers came from (a quick run, easier than the full corpus)."""
+    lines = (data / "corpus.jsonl").read_text(encoding="utf-8").splitlines()
+    questions = [json.loads(q) for q in (data / "questions.jsonl").read_text().splitlines()]
+    if gold_only:
+        questions = [q for q in questions if q.get("gold_doc_ids")]
+    if limit:
+        questions = questions[:limit]
+        wanted = {d for q in questions for d in q["gold_doc_ids"] + q["gcs_doc_ids"]}
+        lines = [x for x in lines if json.loads(x)["doc_id"] in wanted]
+    return lines, questions
+
+
+def run(data: Path, settings: Settings, limit: int | None = None,
+        answers: bool = True) -> dict[str, dict[str, float]]:
+    lines, questions = load(data, limit)
+    corpus = data / "corpus.jsonl"
+    if limit:
+        corpus = write_jsonl(lines, settings.index_dir.parent / f"{settings.index_dir.name}.jsonl")
+    pipeline, _ = open_index(corpus, settings)
+    return {mode: evaluate(pipeline, questions, mode, answers) for mode in MODES}
+
+
+def evaluate(pipeline: Pipeline, questions: list[dict], mode: Mode,
+             answers: bool = True) -> dict[str, float]:
+    gold = [retrieval_metrics(rank(pipeline, q["question"], mode), set(q["gold_doc_ids"]))
+            for q in questions if q.get("gold_doc_ids")]
+    out = {k: v for k, v in mean(gold).items() if k != "recall@100"}
+    if not answers:
+        return out
+    rows = []
+    for q in questions:
+        passages = pipeline.retrieve(q["question"], mode=mode)
+        answer = pipeline.answer(q["question"], passages)
+        pick = choose(pipeline, q["question"], q["choices"], passages)
+        rows.append({"answer_contained": answer_contained(answer.text, q["answer_text"]),
+                     "exact_match": exact_match(answer.text, q["answer_text"]),
+                     "f1": token_f1(answer.text, q["answer_text"]),
+                     "mc_accuracy": float(pick in q["answer_idx"])})
+    return {**out, **mean(rows)}
+
+
+def choose(pipeline: Pipeline, question: str, choices: list[str],
+           passages: list[Passage]) -> int:
+    """Index of the choice the passages support best (see the module docstring)."""
+    if not passages:
+        return 0
+    texts = [f" {normalise(p.chunk.text)} " for p in passages]
+    lexical = [sum(1 / p.rank for p, t in zip(passages, texts, strict=True)
+                   if normalise(c) and f" {normalise(c)} " in t) for c in choices]
+    vectors = pipeline.embedder.encode([f"{question} {c}" for c in choices]
+                                       + [p.chunk.text for p in passages])
+    semantic = (vectors[: len(choices)] @ vectors[len(choices) :].T).max(axis=1)
+    return int(np.argmax(np.asarray(lexical) + semantic))

@@ -182,11 +182,14 @@ def _jsonl(path: Path, raw: bytes, doc_id: str, source: str, out: Loaded) -> Ite
         except json.JSONDecodeError as e:
             out.skipped.append(Skipped(str(path), f"malformed JSON ({e.msg})", n))
             continue
-        text = obj.get("text") if isinstance(obj, dict) else None
-        if not isinstance(text, str) or not text.strip():
-            out.skipped.append(Skipped(str(path), 'no "text" field with article text', n))
+        if not isinstance(obj, dict):
+            out.skipped.append(Skipped(str(path), "expected a JSON object", n))
             continue
-        text = text.strip()
+        # A headline without a body (scraping often loses it) is still worth finding.
+        text = str(obj.get("text") or "").strip() or str(obj.get("title") or "").strip()
+        if not text:
+            out.skipped.append(Skipped(str(path), 'no "text" (or "title") to index', n))
+            continue
         yield Article(
             id=str(obj.get("doc_id") or obj.get("id") or obj.get("_id") or f"{doc_id}:{n}"),
             title=str(obj.get("title") or "").strip() or derive_title(text),

@@ -61,7 +61,8 @@ def test_jsonl_one_article_a_line_with_bad_lines_reported(tmp_path):
         {"doc_id": "a1", "title": "Nadal", "text": "Nadal won.", "publish_date": "2022/07/06",
          "url": "https://example.org/nadal"},
         "{not json",
-        {"doc_id": "a2", "title": "Empty"},
+        {"doc_id": "a2", "title": "Headline only"},
+        {"doc_id": "a3", "url": "https://example.org/nothing"},
         {"text": "Untitled piece about tennis. More text.", "date": "2022-07-07"},
     ]
     f = tmp_path / "c.jsonl"
@@ -69,8 +70,9 @@ def test_jsonl_one_article_a_line_with_bad_lines_reported(tmp_path):
     loaded = load_paths([f])
     by_id = {a.id: a for a in loaded.articles}
     assert by_id["a1"].date == "2022-07-06" and by_id["a1"].source == "https://example.org/nadal"
-    assert by_id["c.jsonl:4"].title == "Untitled piece about tennis."
-    assert [(s.line, s.path) for s in loaded.skipped] == [(2, str(f)), (3, str(f))]
+    assert by_id["a2"].text == by_id["a2"].title == "Headline only"
+    assert by_id["c.jsonl:5"].title == "Untitled piece about tennis."
+    assert [(s.line, s.path) for s in loaded.skipped] == [(2, str(f)), (4, str(f))]
     assert "malformed JSON" in str(loaded.skipped[0]) and f"{f}:2:" in str(loaded.skipped[0])
 
 

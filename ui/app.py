@@ -133,7 +133,9 @@ def build(service: Service) -> gr.Blocks:
 
         chat.select(select, [turns], [sources], api_visibility="private")
 
-        def add_files(paths: list[str] | None) -> tuple[str, str, dict]:
+        def add_files(paths: list[str] | None,
+                      progress: gr.Progress = gr.Progress(track_tqdm=True),  # noqa: B008
+                      ) -> tuple[str, str, dict]:
             if not paths:
                 return "Choose one or more files first.", service.status(), gr.update()
             try:

@@ -118,7 +118,7 @@ def evaluate(pipeline: Pipeline, items: list[EvalItem], k: int | None = None,
                     for t in TYPES if any(r["item"].type == t for r in rows)},
         "failures": [_failure(r) for r in rows if _failed(r)],
         "config": {"k": k, "questions": len(items), "settings": pipeline.settings.to_json(),
-                   "index_manifest": {key: v for key, v in pipeline.store.manifest.items()},
+                   "index_manifest": dict(pipeline.store.manifest),
                    "answerer": pipeline.answerer.name,
                    "when": time.strftime("%Y-%m-%dT%H:%M:%S%z")},
     }

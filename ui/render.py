@@ -13,7 +13,7 @@ def answer_markdown(answer: dict, turn: int) -> str:
     """The answer with each [n] a link to its source card (ui/app.py's script scrolls to it)."""
     text = html.escape(answer["answer"], quote=False)
     if answer["abstained"]:
-        return f"{text}"
+        return text
     return _CITE.sub(lambda m: f"[\\[{m[1]}\\]](#src-{turn}-{m[1]})", text)
 
 

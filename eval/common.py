@@ -16,7 +16,7 @@ DEPTH = 100  # chunks retrieved per question; their articles, in order, are the 
 
 
 def open_index(corpus: Path, settings: Settings) -> tuple[Pipeline, IndexReport]:
-    report = Indexer(settings).run([corpus], progress=sys.stderr.isatty())
+    report = Indexer(settings).run([corpus])
     if report.skipped:
         print(f"{len(report.skipped)} corpus lines skipped, e.g. {report.skipped[0]}",
               file=sys.stderr)

@@ -163,7 +163,7 @@ def _eval(args: argparse.Namespace, settings: Settings) -> int:
     items = load_eval_set(args.file)
     old = json.loads(args.compare.read_text()) if args.compare else None
     pipeline = Pipeline(settings)
-    with tqdm(total=len(items), unit="question", desc="eval", leave=False) as bar:
+    with tqdm(total=len(items), unit="question", desc="eval", leave=False, disable=None) as bar:
         result = evaluate(pipeline, items, args.k, on_question=bar.update)
     result["config"]["eval_set"] = str(args.file)
     out = args.out or Path("eval/reports") / time.strftime("%Y%m%d-%H%M%S")
@@ -220,7 +220,7 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
     from rag.indexing import Indexer
 
     report = Indexer(settings).run(args.paths, prune=args.prune, rebuild=args.rebuild,
-                                   progress=not args.json)
+                                   progress=False if args.json else None)
     print(json.dumps(report.to_json()) if args.json else report.summary())
     return 1 if report.skipped else 0
 

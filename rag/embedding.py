@@ -86,16 +86,18 @@ class EmbeddingCache:
         return hashlib.sha256(f"{self.embedder.name}\x00{text}".encode()).hexdigest()
 
     def encode(
-        self, texts: Sequence[str], batch_size: int = 32, progress: bool = False
+        self, texts: Sequence[str], batch_size: int = 32, progress: bool | None = False
     ) -> tuple[np.ndarray, int]:
-        """Vectors for `texts` and how many had to be embedded (the rest came from the cache)."""
+        """Vectors for `texts` and how many had to be embedded (the rest came from the cache).
+        `progress`: a bar always (True), never (False), or on a terminal only (None)."""
         from tqdm import tqdm
 
         keys = [self.key(t) for t in texts]
         found = self._get(set(keys))
         missing = sorted({k: t for k, t in zip(keys, texts, strict=True) if k not in found}.items(),
                          key=lambda kt: len(kt[1]), reverse=True)  # similar lengths batch well
-        with tqdm(total=len(missing), unit="chunk", desc="embedding", disable=not progress,
+        with tqdm(total=len(missing), unit="chunk", desc="embedding",
+                  disable=None if progress is None else not progress,
                   leave=False) as bar:
             for i in range(0, len(missing), batch_size):
                 batch = missing[i : i + batch_size]

@@ -69,7 +69,7 @@ class Indexer:
         self.chunker = Chunker(settings.chunk_tokens, settings.chunk_overlap)
 
     def run(self, paths: list[Path], prune: bool = False, rebuild: bool = False,
-            progress: bool = True) -> IndexReport:
+            progress: bool | None = None) -> IndexReport:
         """Bring the index in line with `paths`. FileNotFoundError for a missing path; the index
         on disk is replaced only once the new one is complete."""
         started = time.perf_counter()
@@ -115,7 +115,7 @@ class Indexer:
             return store
         return Store(s.model, self.embedder.dim, s.index_fingerprint())
 
-    def _embed(self, texts: list[str], progress: bool) -> tuple[np.ndarray, int]:
+    def _embed(self, texts: list[str], progress: bool | None) -> tuple[np.ndarray, int]:
         cache = EmbeddingCache(cache_path(self.settings), self.embedder)
         try:
             return cache.encode(texts, self.settings.batch_size, progress)

@@ -71,7 +71,7 @@ class ExtractiveAnswerer:
         order = np.argsort(-support, kind="stable")
         best = float(support[order[0]])
         if best < self.min_support:
-            return Draft([], abstained=True)
+            return Draft([], abstained=True, support=best)
 
         chosen: list[int] = []  # unit indices
         used: set[int] = set()  # sentence indices
@@ -90,7 +90,7 @@ class ExtractiveAnswerer:
             covered |= unit_terms[u]
         return Draft([Claim(sentences[i].text, sentences[i].passage, sentences[i].span,
                             round(float(support[u]), 4)) for u in chosen for i in units[u]],
-                     abstained=False)
+                     abstained=False, support=best)
 
     def _sentences(self, passages: list[Passage]) -> list[_Sentence]:
         """Sentences of all passages in reading order, each once (overlapping chunks share some)."""

@@ -13,8 +13,12 @@ ABSTAIN_TEXT = (
 )
 
 
+WEAK_NOTE = "The evidence is weak: the passages only partly match the question."
+
+
 def cite(question: str, draft: Draft, passages: list[Passage],
-         timings_ms: dict[str, float] | None = None) -> Answer:
+         timings_ms: dict[str, float] | None = None, weak_below: float = 0.0) -> Answer:
+    """`weak_below`: a draft whose support is under it is answered, but flagged as weak."""
     claims = [c for c in draft.claims if 0 <= c.passage < len(passages)]  # only shown passages
     if draft.abstained or not claims:
         return Answer(question, ABSTAIN_TEXT, True, [], passages, timings_ms or {})
@@ -26,4 +30,6 @@ def cite(question: str, draft: Draft, passages: list[Passage],
         spans.setdefault(claim.passage, []).append(claim.span)
         sentences.append(f"{claim.text} [{n}]")
     citations = [Citation(n, passages[i], tuple(sorted(set(spans[i])))) for i, n in numbers.items()]
-    return Answer(question, " ".join(sentences), False, citations, passages, timings_ms or {})
+    weak = draft.support is not None and draft.support < weak_below
+    return Answer(question, " ".join(sentences), False, citations, passages, timings_ms or {},
+                  weak)

@@ -268,7 +268,9 @@ def _read_questions(path: Path) -> Iterator[tuple[int, str | None]]:
 
 
 def _render(answer) -> str:
-    out = [answer.text, ""]
+    from rag.citing import WEAK_NOTE
+
+    out = [answer.text, *([f"({WEAK_NOTE} Check the sources.)"] if answer.weak else []), ""]
     if answer.abstained:
         shown = [(f"[{p.rank}]", p) for p in answer.retrieved[:3]]
         out.append("Closest passages:")

@@ -59,4 +59,5 @@ class Pipeline:
         t0 = time.perf_counter()
         draft = self.answerer.run(question, passages)
         answer_ms = (time.perf_counter() - t0) * 1000
-        return cite(question, draft, passages, {"retrieve": retrieve_ms, "answer": answer_ms})
+        return cite(question, draft, passages, {"retrieve": retrieve_ms, "answer": answer_ms},
+                    weak_below=self.settings.weak_support)

@@ -53,6 +53,7 @@ class Answer:
     citations: list[Citation]
     retrieved: list[Passage]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    weak: bool = False  # answered, but the evidence only partly matches the question
 
     def to_json(self) -> dict:
         """The `rag ask --json` shape, shared by the CLI, the UI's API and the eval runner."""
@@ -60,6 +61,7 @@ class Answer:
             "question": self.question,
             "answer": self.text,
             "abstained": self.abstained,
+            "weak_evidence": self.weak,
             "citations": [
                 {"n": c.n, **_passage_json(c.passage), "spans": [list(s) for s in c.spans]}
                 for c in self.citations
@@ -106,3 +108,4 @@ class Draft:
 
     claims: list[Claim]
     abstained: bool
+    support: float | None = None  # how well the best evidence matches; None if not measured

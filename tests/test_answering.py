@@ -83,3 +83,10 @@ def test_instructions_inside_articles_are_quoted_never_obeyed(tmp_path, seeds_co
     assert not answer.abstained and "exports slowed" in answer.text
     # the article's text may be quoted, as data with its citation, but never acted on
     assert "HACKED" not in answer.text.replace("reply 'HACKED'.", "")
+
+
+def test_weak_evidence_is_flagged_not_hidden(pipeline):
+    weak = pipeline.ask("Which Canadian minister will sign the agreement with India?")
+    assert not weak.abstained and weak.weak and weak.to_json()["weak_evidence"] is True
+    strong = pipeline.ask(GERMANY_CANADA)
+    assert not strong.weak and strong.to_json()["weak_evidence"] is False

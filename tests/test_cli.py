@@ -103,3 +103,9 @@ def test_help_explains_each_command(capsys):
     out = capsys.readouterr().out
     for command in ("index", "ask", "info"):
         assert command in out
+
+
+def test_weak_answer_says_so_in_text_output(capsys, seed_settings):
+    code, out, _ = run(capsys, "ask", "Which Canadian minister will sign the agreement with India?",
+                       "--index", str(seed_settings.index_dir))
+    assert code == 0 and "The evidence is weak" in out and "[1]" in out

@@ -6,6 +6,8 @@ import html
 import re
 from pathlib import Path
 
+from rag.citing import WEAK_NOTE
+
 _CITE = re.compile(r"\[(\d+)\]")
 
 
@@ -14,7 +16,8 @@ def answer_markdown(answer: dict, turn: int) -> str:
     text = html.escape(answer["answer"], quote=False)
     if answer["abstained"]:
         return text
-    return _CITE.sub(lambda m: f"[\\[{m[1]}\\]](#src-{turn}-{m[1]})", text)
+    linked = _CITE.sub(lambda m: f"[\\[{m[1]}\\]](#src-{turn}-{m[1]})", text)
+    return f"{linked}\n\n_{WEAK_NOTE} Check the sources._" if answer["weak_evidence"] else linked
 
 
 def sources_html(turns: list[dict], active: int | None = None) -> str:

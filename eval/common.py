@@ -6,21 +6,21 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from rag.evaluation import RETRIEVAL_DEPTH as DEPTH
 from rag.indexing import Indexer, IndexReport
 from rag.metrics import distinct, hit_at_k, mrr_at_k, ndcg_at_k, recall_at_k
 from rag.pipeline import Pipeline
 from rag.retrieval import Mode
 from rag.settings import Settings
 
-DEPTH = 100  # chunks retrieved per question; their articles, in order, are the ranking
-
 
 def open_index(corpus: Path, settings: Settings) -> tuple[Pipeline, IndexReport]:
-    report = Indexer(settings).run([corpus])
+    indexer = Indexer(settings)
+    report = indexer.run([corpus])
     if report.skipped:
         print(f"{len(report.skipped)} corpus lines skipped, e.g. {report.skipped[0]}",
               file=sys.stderr)
-    return Pipeline(settings), report
+    return Pipeline(settings, indexer.embedder), report
 
 
 def rank(pipeline: Pipeline, question: str, mode: Mode) -> list[str]:

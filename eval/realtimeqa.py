@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from eval.common import DEPTH, mean, open_index, retrieval_metrics, write_jsonl
-from rag.metrics import answer_contained, distinct, exact_match, normalise, token_f1
+from rag.metrics import answer_contained, distinct, exact_match, token_f1
 from rag.pipeline import Pipeline
 from rag.retrieval import MODES, Mode
 from rag.settings import Settings
@@ -74,9 +74,8 @@ def choose(pipeline: Pipeline, question: str, choices: list[str],
     """Index of the choice the passages support best (see the module docstring)."""
     if not passages:
         return 0
-    texts = [f" {normalise(p.chunk.text)} " for p in passages]
-    lexical = [sum(1 / p.rank for p, t in zip(passages, texts, strict=True)
-                   if normalise(c) and f" {normalise(c)} " in t) for c in choices]
+    lexical = [sum(answer_contained(p.chunk.text, [c]) / p.rank for p in passages)
+               for c in choices]
     vectors = pipeline.embedder.encode([f"{question} {c}" for c in choices]
                                        + [p.chunk.text for p in passages])
     semantic = (vectors[: len(choices)] @ vectors[len(choices) :].T).max(axis=1)

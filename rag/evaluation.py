@@ -19,7 +19,6 @@ from rag.metrics import (
     hit_at_k,
     mrr_at_k,
     ndcg_at_k,
-    normalise,
     percentile,
     recall_at_k,
     token_f1,
@@ -80,7 +79,7 @@ def score(item: EvalItem, answer: dict, ranked: list[str], k: int) -> dict[str, 
     m["citation_validity"] = _validity(answer)
     if cited and not answer["abstained"]:
         good = [c for c in cited if c["doc_id"] in relevant
-                or any(normalise(a) in normalise(c["text"]) for a in item.answers)]
+                or answer_contained(c["text"], item.answers)]
         m["citation_precision"] = len(good) / len(cited)
         if relevant:
             m["citation_recall"] = len(relevant & {c["doc_id"] for c in cited}) / len(relevant)

@@ -12,6 +12,7 @@ questions.jsonl of weekly quiz questions) for bm25 / dense / hybrid.
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -39,28 +40,38 @@ def load(data: Path, limit: int | None = None, gold_only: bool = False
     return lines, questions
 
 
-def run(data: Path, settings: Settings, limit: int | None = None,
-        answers: bool = True) -> dict[str, dict[str, float]]:
+def run(data: Path, settings: Settings, limit: int | None = None, answers: bool = True,
+        time_aware: bool = True) -> dict[str, dict[str, float]]:
     lines, questions = load(data, limit)
     corpus = data / "corpus.jsonl"
     if limit:
         corpus = write_jsonl(lines, settings.index_dir.parent / f"{settings.index_dir.name}.jsonl")
     pipeline, _ = open_index(corpus, settings)
-    return {mode: evaluate(pipeline, questions, mode, answers) for mode in MODES}
+    return {mode: evaluate(pipeline, questions, mode, answers, time_aware) for mode in MODES}
 
 
-def evaluate(pipeline: Pipeline, questions: list[dict], mode: Mode,
-             answers: bool = True) -> dict[str, float]:
+def question_date(q: dict) -> date:
+    """The week's quiz date ("2022/06/16"): the moment the question is asked."""
+    return date(*map(int, q["question_date"].split("/")[:3]))
+
+
+def evaluate(pipeline: Pipeline, questions: list[dict], mode: Mode, answers: bool = True,
+             time_aware: bool = True) -> dict[str, float]:
+    """`time_aware`: ask each question as of its date (later articles unseen, its date words
+    read, recency preferred); otherwise every article is searched alike. A story's other
+    outlets count as retrieved with it: the citation names them."""
     gold, rows = [], []
     for q in questions:
-        deep = pipeline.retrieve(q["question"], DEPTH, mode=mode)  # ranking; its top k answers
+        scope = pipeline.scope(q["question"], question_date(q)) if time_aware else None
+        deep = pipeline.retrieve(q["question"], DEPTH, mode=mode, scope=scope)
         if q.get("gold_doc_ids"):
-            ranked = distinct(p.chunk.article_id for p in deep)
+            ranked = distinct(a for p in deep for a in
+                              (p.chunk.article_id, *(o.article_id for o in p.also_in)))
             gold.append(retrieval_metrics(ranked, set(q["gold_doc_ids"])))
         if not answers:
             continue
-        passages = deep[: pipeline.settings.k]
-        answer = pipeline.answer(q["question"], passages)
+        passages = deep[: pipeline.settings.k]  # ranking above; its top k answer
+        answer = pipeline.answer(q["question"], passages, scope=scope)
         pick = choose(pipeline, q["question"], q["choices"], passages)
         rows.append({"answer_contained": answer_contained(answer.text, q["answer_text"]),
                      "exact_match": exact_match(answer.text, q["answer_text"]),

@@ -5,6 +5,7 @@ Every backend's draft goes through here, so no answer can cite a passage that wa
 
 from __future__ import annotations
 
+from rag.temporal import TimeScope
 from rag.types import Answer, Citation, Draft, Passage
 
 ABSTAIN_TEXT = (
@@ -17,19 +18,26 @@ WEAK_NOTE = "The evidence is weak: the passages only partly match the question."
 
 
 def cite(question: str, draft: Draft, passages: list[Passage],
-         timings_ms: dict[str, float] | None = None, weak_below: float = 0.0) -> Answer:
-    """`weak_below`: a draft whose support is under it is answered, but flagged as weak."""
+         timings_ms: dict[str, float] | None = None, weak_below: float = 0.0,
+         scope: TimeScope | None = None) -> Answer:
+    """`weak_below`: a draft whose support is under it is answered, but flagged as weak.
+    A question about a sequence of events (`scope.timeline`) gets its sentences in article date
+    order, each citation followed by its article's date."""
     claims = [c for c in draft.claims if 0 <= c.passage < len(passages)]  # only shown passages
     if draft.abstained or not claims:
-        return Answer(question, ABSTAIN_TEXT, True, [], passages, timings_ms or {})
+        return Answer(question, ABSTAIN_TEXT, True, [], passages, timings_ms or {}, scope=scope)
+    timeline = scope is not None and scope.timeline
+    if timeline:
+        claims.sort(key=lambda c: (passages[c.passage].date or "9999", c.span))
     numbers: dict[int, int] = {}  # passage index -> citation number
     spans: dict[int, list[tuple[int, int]]] = {}
     sentences = []
     for claim in claims:
         n = numbers.setdefault(claim.passage, len(numbers) + 1)
         spans.setdefault(claim.passage, []).append(claim.span)
-        sentences.append(f"{claim.text} [{n}]")
+        dated = f" ({passages[claim.passage].date or 'undated'})" if timeline else ""
+        sentences.append(f"{claim.text} [{n}]{dated}")
     citations = [Citation(n, passages[i], tuple(sorted(set(spans[i])))) for i, n in numbers.items()]
     weak = draft.support is not None and draft.support < weak_below
     return Answer(question, " ".join(sentences), False, citations, passages, timings_ms or {},
-                  weak)
+                  weak, scope)

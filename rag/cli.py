@@ -20,6 +20,7 @@ EPILOG = """examples:
   rag index ~/news --prune        add ~/news; drop articles whose files are gone from it
   rag ask "Which countries is India partnering with on critical minerals?"
   rag ask "What happened at the ministerial?" --since 2026-02-01 --json
+  rag ask "What did India sign last week?" --as-of 2026-02-25   'last week' = Feb 16-22
   rag ask --file questions.jsonl --json > answers.jsonl
   rag info
   rag serve                       the chat app on http://127.0.0.1:7860
@@ -80,6 +81,12 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--until", type=_iso_date, help="only articles dated on/before YYYY-MM-DD")
     ask.add_argument("--article", action="append", metavar="ID",
                      help="only search this article id (repeatable)")
+    ask.add_argument("--as-of", type=_iso_date, metavar="YYYY-MM-DD",
+                     help="answer as if asked on this date: later articles are not used, and "
+                     "'last week' counts back from it (default: today)")
+    ask.add_argument("--no-dates", action="store_true",
+                     help="don't read dates in the question ('last week', 'in February'): "
+                     "search every article up to the as-of date")
     ask.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid",
                      help="retriever (default hybrid: dense + BM25, reciprocal rank fusion)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
@@ -234,11 +241,13 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
     if args.question is not None:  # fail before the seconds it takes to load the model
         check_question(args.question, settings.max_question_chars)
     filters = Filters(args.since, args.until, tuple(args.article) if args.article else None)
+    timing = {"as_of": date.fromisoformat(args.as_of) if args.as_of else None,
+              "read_dates": not args.no_dates}
     if args.file:
         questions = list(_read_questions(args.file))  # fail on a missing file before loading
     pipeline = Pipeline(settings)
     if not args.file:
-        answer = pipeline.ask(args.question, args.k, filters, args.mode)
+        answer = pipeline.ask(args.question, args.k, filters, args.mode, **timing)
         print(json.dumps(answer.to_json(), ensure_ascii=False, indent=1) if args.json
               else _render(answer))
         return 0
@@ -247,7 +256,7 @@ def _ask(args: argparse.Namespace, settings: Settings) -> int:
         try:
             if question is None:
                 raise ValueError('expected a JSON object with a "question" field')
-            out = pipeline.ask(question, args.k, filters, args.mode).to_json()
+            out = pipeline.ask(question, args.k, filters, args.mode, **timing).to_json()
         except ValueError as e:
             print(f"rag: {args.file}:{line}: {e}", file=sys.stderr)
             out, failed = {"line": line, "question": question, "error": str(e)}, failed + 1
@@ -270,7 +279,11 @@ def _read_questions(path: Path) -> Iterator[tuple[int, str | None]]:
 def _render(answer) -> str:
     from rag.citing import WEAK_NOTE
 
-    out = [answer.text, *([f"({WEAK_NOTE} Check the sources.)"] if answer.weak else []), ""]
+    out = [answer.text, *([f"({WEAK_NOTE} Check the sources.)"] if answer.weak else [])]
+    if answer.scope:
+        out.append(f"({answer.scope.describe()}"
+                   f"{'; --no-dates searches all dates' if answer.scope.dated else ''})")
+    out.append("")
     if answer.abstained:
         shown = [(f"[{p.rank}]", p) for p in answer.retrieved[:3]]
         out.append("Closest passages:")

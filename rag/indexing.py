@@ -101,7 +101,8 @@ class Indexer:
                       vectors[at : at + len(chunks)])
             at += len(chunks)
 
-        if todo or report.removed or rebuild or not (s.index_dir / "CURRENT").exists():
+        signed = [a for a in list(store.articles) if store.sign(a)]  # one-time upgrade
+        if todo or signed or report.removed or rebuild or not (s.index_dir / "CURRENT").exists():
             store.save(s.index_dir)
         report.articles_total, report.chunks_total = len(store.articles), store.count()
         report.seconds = time.perf_counter() - started

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
+from datetime import date
 
 from rag.answering import Answerer, ExtractiveAnswerer
 from rag.citing import cite
 from rag.embedding import Embedder, SentenceTransformerEmbedder
-from rag.retrieval import Filters, Mode, Retriever
+from rag.retrieval import Filters, Mode, Preference, Retriever
 from rag.settings import Settings
 from rag.store import Store
+from rag.temporal import TimeScope, interpret
 from rag.types import Answer, Passage
 
 
@@ -44,20 +47,43 @@ class Pipeline:
             idf=self.retriever.keyword.idf)
 
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None,
-            mode: Mode = "hybrid") -> Answer:
+            mode: Mode = "hybrid", as_of: date | None = None, read_dates: bool = True) -> Answer:
+        """`as_of`: when the question is asked (default today); `read_dates=False` ignores the
+        dates the question names."""
         question = check_question(question, self.settings.max_question_chars)
         t0 = time.perf_counter()
-        passages = self.retrieve(question, k, filters, mode)
-        return self.answer(question, passages, retrieve_ms=(time.perf_counter() - t0) * 1000)
+        scope = self.scope(question, as_of, read_dates)
+        passages = self.retrieve(question, k, filters, mode, scope)
+        return self.answer(question, passages, (time.perf_counter() - t0) * 1000, scope)
+
+    def scope(self, question: str, as_of: date | None = None, read_dates: bool = True
+              ) -> TimeScope:
+        return interpret(question, as_of, read_dates)
 
     def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None,
-                 mode: Mode = "hybrid") -> list[Passage]:
-        """The first half of `ask`, for callers that report progress in between (the UI)."""
-        return self.retriever.run(question, k or self.settings.k, filters, mode)
+                 mode: Mode = "hybrid", scope: TimeScope | None = None) -> list[Passage]:
+        """The first half of `ask`, for callers that report progress in between (the UI).
+        Without a scope, every article is searched as it is (no as-of date, no recency)."""
+        filters, prefer = self._timed(filters or Filters(), scope)
+        return self.retriever.run(question, k or self.settings.k, filters, mode, prefer)
 
-    def answer(self, question: str, passages: list[Passage], retrieve_ms: float = 0.0) -> Answer:
+    def answer(self, question: str, passages: list[Passage], retrieve_ms: float = 0.0,
+               scope: TimeScope | None = None) -> Answer:
         t0 = time.perf_counter()
         draft = self.answerer.run(question, passages)
         answer_ms = (time.perf_counter() - t0) * 1000
         return cite(question, draft, passages, {"retrieve": retrieve_ms, "answer": answer_ms},
-                    weak_below=self.settings.weak_support)
+                    weak_below=self.settings.weak_support, scope=scope)
+
+    def _timed(self, filters: Filters, scope: TimeScope | None
+               ) -> tuple[Filters, Preference | None]:
+        """The user's filters narrowed by the question's time scope (both apply)."""
+        if scope is None:
+            return filters, None
+        since = max(filter(None, (filters.since, scope.since)), default=None)
+        until = min(filter(None, (filters.until, scope.until if scope.dated else None)),
+                    default=None)
+        s = self.settings
+        prefer = (Preference(*scope.prefer, s.recency_half_life_days, s.recency_floor)
+                  if scope.prefer and s.recency_half_life_days > 0 else None)
+        return replace(filters, since=since, until=until, as_of=scope.as_of), prefer

@@ -1,14 +1,17 @@
-"""Question -> ranked Passages: dense (FAISS) and keyword (BM25) lists fused by reciprocal rank."""
+"""Question -> ranked Passages: dense (FAISS) and keyword (BM25) lists fused by reciprocal rank,
+optionally weighted towards a preferred date window (recency), one passage per story."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Literal
 
 from rag.embedding import Embedder
 from rag.keyword import KeywordIndex
 from rag.store import Store
-from rag.types import Chunk, Passage
+from rag.stories import group
+from rag.types import Chunk, Outlet, Passage
 
 Mode = Literal["hybrid", "dense", "bm25"]
 MODES: tuple[Mode, ...] = ("hybrid", "dense", "bm25")
@@ -19,19 +22,43 @@ class Filters:
     since: str | None = None  # ISO dates, inclusive
     until: str | None = None
     articles: tuple[str, ...] | None = None  # article ids to search within
+    as_of: str | None = None  # the moment the question is asked: nothing published later
 
     def admits(self, meta: dict) -> bool:
-        """Articles without a date are outside any date range: nothing says they are inside."""
+        """Articles without a date are outside any date range (nothing says they are inside),
+        but not after the as-of date (nothing says they are after it either)."""
         if self.articles is not None and meta["id"] not in self.articles:
             return False
-        if self.since or self.until:
-            date = meta.get("date")
-            if not date or (self.since and date < self.since) or (self.until and date > self.until):
-                return False
-        return True
+        day = meta.get("date")
+        if day is None:
+            return not (self.since or self.until)
+        return not ((self.since and day < self.since) or (self.until and day > self.until)
+                    or (self.as_of and day > self.as_of))
 
     def __bool__(self) -> bool:
-        return bool(self.since or self.until or self.articles is not None)
+        return bool(self.since or self.until or self.as_of or self.articles is not None)
+
+
+@dataclass(frozen=True)
+class Preference:
+    """Weight on a passage's fused score by how many days its article's date lies outside the
+    preferred window [start, end]: floor + (1 - floor) * 0.5 ** (days / half_life). With the
+    window at the as-of date this is recency. Undated articles get the weight of an article
+    one half-life out: neither favoured nor buried."""
+
+    start: str  # ISO dates
+    end: str
+    half_life_days: float
+    floor: float
+
+    def weight(self, day: str | None) -> float:
+        if day is None:
+            days = self.half_life_days
+        else:
+            d = date.fromisoformat(day)
+            days = max(0, (date.fromisoformat(self.start) - d).days,
+                       (d - date.fromisoformat(self.end)).days)
+        return self.floor + (1 - self.floor) * 0.5 ** (days / self.half_life_days)
 
 
 def chunk_text_for_search(title: str, chunk: Chunk) -> str:
@@ -48,9 +75,13 @@ class Retriever:
         self.keyword = KeywordIndex(
             ids, [chunk_text_for_search(titles[c.article_id], c) for c in store.chunks.values()]
         )
+        self.story = group({a: m.get("minhash", []) for a, m in store.articles.items()})
+        self.stories: dict[str, list[str]] = {}
+        for aid, story in self.story.items():
+            self.stories.setdefault(story, []).append(aid)
 
     def run(self, question: str, k: int = 5, filters: Filters | None = None,
-            mode: Mode = "hybrid") -> list[Passage]:
+            mode: Mode = "hybrid", prefer: Preference | None = None) -> list[Passage]:
         allowed = self._allowed(filters) if filters else None
         n = max(self.candidates, k)
         lists = []
@@ -59,8 +90,32 @@ class Retriever:
         if mode in ("bm25", "hybrid"):
             lists.append(self.keyword.search(question, n, allowed))
         ranked = lists[0] if len(lists) == 1 else self._fuse(lists)
-        return [self._passage(cid, score, rank) for rank, (cid, score) in
-                enumerate(ranked[:k], start=1)]
+        if prefer:
+            ranked = self._weigh(ranked, prefer)
+        return self._one_per_story(ranked, k, filters)
+
+    def _weigh(self, ranked: list[tuple[int, float]], prefer: Preference
+               ) -> list[tuple[int, float]]:
+        dates = (self.store.articles[self.store.chunks[cid].article_id]["date"]
+                 for cid, _ in ranked)
+        weighted = [(cid, score * prefer.weight(day))
+                    for (cid, score), day in zip(ranked, dates, strict=True)]
+        return sorted(weighted, key=lambda kv: -kv[1])
+
+    def _one_per_story(self, ranked: list[tuple[int, float]], k: int,
+                       filters: Filters | None) -> list[Passage]:
+        """The top `k` passages, taking chunks only from the best-ranked article of each story;
+        the story's other articles (those the filters admit) are named on its passages."""
+        shown: dict[str, str] = {}  # story -> the article whose chunks are shown
+        out: list[Passage] = []
+        for cid, score in ranked:
+            aid = self.store.chunks[cid].article_id
+            if shown.setdefault(self.story.get(aid, aid), aid) != aid:
+                continue
+            out.append(self._passage(cid, score, len(out) + 1, filters))
+            if len(out) == k:
+                break
+        return out
 
     def _fuse(self, lists: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
         fused: dict[int, float] = {}
@@ -73,7 +128,12 @@ class Retriever:
         return [cid for a, meta in self.store.articles.items() if filters.admits(meta)
                 for cid in meta["chunk_ids"]]
 
-    def _passage(self, cid: int, score: float, rank: int) -> Passage:
+    def _passage(self, cid: int, score: float, rank: int, filters: Filters | None) -> Passage:
         chunk = self.store.chunks[cid]
         meta = self.store.articles[chunk.article_id]
-        return Passage(chunk, meta["title"], meta["date"], meta["source"], score, rank)
+        others = (self.store.articles[a] for a in
+                  self.stories.get(self.story.get(chunk.article_id, ""), ())
+                  if a != chunk.article_id)
+        also = tuple(Outlet(m["id"], m["title"], m["date"], m["source"]) for m in others
+                     if not filters or filters.admits(m))
+        return Passage(chunk, meta["title"], meta["date"], meta["source"], score, rank, also)

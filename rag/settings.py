@@ -28,6 +28,11 @@ class Settings:
     k: int = 5
     candidates: int = 100  # per retriever, before fusion
     rrf_k: int = 60
+    # Recency, for questions that name no date: a passage's fused score is weighted by
+    # floor + (1 - floor) * 0.5 ** (age in days / half-life), age counted back from the as-of
+    # date. Chosen on the RealTime QA dev questions (BENCHMARKS.md); 0 turns it off.
+    recency_half_life_days: float = 7.0
+    recency_floor: float = 0.5
     # Answering: below this support score the answer abstains. On eval/seeds.jsonl every
     # answerable question scores 0.49 or more; on-topic questions the articles can't answer
     # score 0.18-0.58 (BENCHMARKS.md), so 0.45 abstains on some without losing answers.

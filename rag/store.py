@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from rag.stories import signature
 from rag.types import Article, Chunk, article_meta
 
 FORMAT_VERSION = 1
@@ -64,8 +65,9 @@ class Store:
             self.index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), ids)
         self.chunks.update(zip(ids.tolist(), chunks, strict=True))
         self.articles[article.id] = {
-            **article_meta(article), "file": file, "hash": digest, "chunk_ids": ids.tolist()
+            **article_meta(article), "file": file, "hash": digest, "chunk_ids": ids.tolist(),
         }
+        self.sign(article.id)
 
     def remove(self, article_ids: Iterable[str]) -> None:
         ids = [i for a in article_ids if a in self.articles
@@ -74,6 +76,15 @@ class Store:
             self.index.remove_ids(np.asarray(ids, dtype=np.int64))
             for i in ids:
                 del self.chunks[i]
+
+    def sign(self, article_id: str) -> bool:
+        """Give an article its story signature (indexes built before story grouping lack it);
+        True if it had none."""
+        meta = self.articles[article_id]
+        if "minhash" in meta:
+            return False
+        meta["minhash"] = signature(self.chunks[i].text for i in meta["chunk_ids"])
+        return True
 
     def search(self, query: np.ndarray, k: int, allowed: list[int] | None = None
                ) -> list[tuple[int, float]]:

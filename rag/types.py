@@ -6,6 +6,10 @@ files -> Article -> Chunk -> (vectors) -> Passage -> Answer(Citation...)
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rag.temporal import TimeScope
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,16 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Outlet:
+    """Another article carrying the same story as a passage (see rag/stories.py)."""
+
+    article_id: str
+    title: str
+    date: str | None
+    source: str
+
+
+@dataclass(frozen=True)
 class Passage:
     """A retrieved chunk, with enough article metadata to cite it without another lookup."""
 
@@ -36,6 +50,7 @@ class Passage:
     source: str
     score: float
     rank: int
+    also_in: tuple[Outlet, ...] = ()  # the same story as published by other outlets
 
 
 @dataclass(frozen=True)
@@ -54,6 +69,7 @@ class Answer:
     retrieved: list[Passage]
     timings_ms: dict[str, float] = field(default_factory=dict)
     weak: bool = False  # answered, but the evidence only partly matches the question
+    scope: TimeScope | None = None  # the time the question was read in (as-of, dates named)
 
     def to_json(self) -> dict:
         """The `rag ask --json` shape, shared by the CLI, the UI's API and the eval runner."""
@@ -67,6 +83,7 @@ class Answer:
                 for c in self.citations
             ],
             "retrieved": [_passage_json(p) for p in self.retrieved],
+            "time": self.scope.to_json() if self.scope else None,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
         }
 
@@ -82,6 +99,8 @@ def _passage_json(p: Passage) -> dict:
         "start": p.chunk.start,
         "end": p.chunk.end,
         "score": round(p.score, 6),
+        "also_in": [{"doc_id": o.article_id, "title": o.title, "date": o.date,
+                     "source": o.source} for o in p.also_in],
     }
 
 

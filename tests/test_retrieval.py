@@ -1,10 +1,14 @@
 import itertools
+from datetime import date
 
 import pytest
 
-from rag.retrieval import MODES, Filters
+from rag.indexing import Indexer
+from rag.pipeline import Pipeline
+from rag.retrieval import MODES, Filters, Preference
+from rag.settings import Settings
 
-from .conftest import GERMANY_CANADA
+from .conftest import GERMANY_CANADA, SEEDS
 
 MINISTERIAL = "Who will chair the Critical Minerals Ministerial in Washington?"
 
@@ -37,3 +41,83 @@ def test_article_filter(pipeline):
     only = Filters(articles=("004_4043f69cf68954ce.txt",))
     passages = pipeline.retriever.run(GERMANY_CANADA, k=10, filters=only)
     assert passages and {p.chunk.article_id for p in passages} == {"004_4043f69cf68954ce.txt"}
+
+
+# -- time and stories ----------------------------------------------------------------------
+NEWER, OLDER = "000_1e0437848bbfa5aa.txt", "004_4043f69cf68954ce.txt"  # 2026-02-24, 2026-02-04
+COPY = "wire_copy.txt"  # NEWER re-published by another outlet, dated 2026-02-26
+
+
+@pytest.fixture(scope="module")
+def news(tmp_path_factory, embedder):
+    """The seeds plus the same wire story carried by a second outlet, two days later."""
+    folder = tmp_path_factory.mktemp("news")
+    for f in SEEDS.iterdir():
+        (folder / f.name).write_text(f.read_text(encoding="utf-8"), encoding="utf-8")
+    body = (SEEDS / NEWER).read_text(encoding="utf-8").split("2026-02-24 ", 1)[1]
+    (folder / COPY).write_text(f"date 2026-02-26 NEW DELHI (Wire) - {body}\nShare this story.",
+                               encoding="utf-8")
+    settings = Settings.load(index_dir=folder / "index")
+    Indexer(settings, embedder).run([folder], progress=False)
+    return Pipeline(settings, embedder)
+
+
+def _articles(answer) -> set[str]:
+    return {p.chunk.article_id for p in answer.retrieved}
+
+
+def test_articles_after_the_as_of_date_are_never_used(news):
+    for question in (GERMANY_CANADA, MINISTERIAL, "India critical minerals"):
+        answer = news.ask(question, k=10, as_of=date(2026, 2, 10))
+        assert _articles(answer) == {OLDER}
+        assert {c.passage.chunk.article_id for c in answer.citations} <= {OLDER}
+        assert answer.to_json()["time"]["as_of"] == "2026-02-10"
+
+
+def test_last_week_selects_that_weeks_articles(news):
+    # as of Tuesday 3 March, last week is Monday 23 February to Sunday 1 March
+    answer = news.ask("What did the Cabinet plan with Germany last week?", k=10,
+                      as_of=date(2026, 3, 3))
+    assert _articles(answer) == {NEWER}  # one story: the copy is named, not shown again
+    time = answer.to_json()["time"]
+    assert (time["since"], time["until"], time["phrase"]) == ("2026-02-23", "2026-03-01",
+                                                              "last week")
+    assert "from 2026-02-23 to 2026-03-01" in time["note"]
+    earlier = news.ask("Who spoke ahead of the ministerial last week?", k=10,
+                       as_of=date(2026, 2, 10))
+    assert _articles(earlier) == {OLDER}
+
+
+def test_date_reading_can_be_undone(news):
+    undone = news.ask("What did the Cabinet plan with Germany last week?", k=10,
+                      as_of=date(2026, 3, 3), read_dates=False)
+    shown = _articles(undone)  # every date, the story once (either copy)
+    assert OLDER in shown and len(shown & {NEWER, COPY}) == 1
+    assert undone.to_json()["time"]["phrase"] is None
+
+
+def test_recency_prefers_newer_articles_when_the_question_names_no_date(news):
+    strong = Preference("2026-02-26", "2026-02-26", half_life_days=1, floor=0.0)
+    passages = news.retriever.run("India critical minerals", k=3, prefer=strong)
+    assert passages[0].chunk.article_id in {NEWER, COPY}
+    plain = news.retriever.run(MINISTERIAL, k=1)
+    assert plain[0].chunk.article_id == OLDER  # without recency the best match still wins
+
+
+def test_copies_of_a_story_are_grouped_and_both_outlets_listed(news):
+    assert {NEWER, COPY, OLDER} <= set(news.store.articles)  # nothing dropped from the index
+    answer = news.ask(GERMANY_CANADA, k=10, as_of=date(2026, 3, 1))
+    shown = _articles(answer)
+    assert OLDER in shown and len(shown & {NEWER, COPY}) == 1
+    top = next(p for p in answer.retrieved if p.chunk.article_id in {NEWER, COPY})
+    other = ({NEWER, COPY} - {top.chunk.article_id}).pop()
+    assert [o.article_id for o in top.also_in] == [other]
+    cited = answer.to_json()["citations"][0]
+    assert cited["doc_id"] in {NEWER, COPY}
+    assert [o["doc_id"] for o in cited["also_in"]] == [other]
+
+
+def test_an_outlet_that_published_after_as_of_is_not_listed(news):
+    answer = news.ask(GERMANY_CANADA, k=10, as_of=date(2026, 2, 25))
+    top = next(p for p in answer.retrieved if p.chunk.article_id == NEWER)
+    assert top.also_in == ()

@@ -32,6 +32,7 @@ CSS = """
 #sources .card.flash { outline: 3px solid var(--color-accent); }
 #sources .num { font-weight: 700; color: var(--color-accent); }
 #sources .meta { font-size: .85em; opacity: .75; }
+#sources .time { font-size: .9em; margin-bottom: .5em; }
 #sources mark { background: #fde68a; color: inherit; }
 """
 
@@ -76,6 +77,12 @@ def build(service: Service) -> gr.Blocks:
                 since = gr.Textbox(label="From date", placeholder="YYYY-MM-DD", elem_id="since")
                 until = gr.Textbox(label="To date", placeholder="YYYY-MM-DD", elem_id="until")
                 k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages to retrieve")
+            with gr.Row():
+                as_of = gr.Textbox(label="As of", placeholder="YYYY-MM-DD (empty: today)",
+                                   elem_id="as-of", info="later articles are not used")
+                read_dates = gr.Checkbox(value=True, label="Read dates in the question",
+                                         elem_id="read-dates", info="'last week', 'in February'"
+                                         ": untick to search all dates")
             articles = gr.Dropdown(choices=service.article_choices(), multiselect=True,
                                    label="Search only these articles (none: all)")
         with gr.Accordion("Add articles", open=False):
@@ -86,7 +93,8 @@ def build(service: Service) -> gr.Blocks:
         turns = gr.State([])  # this session's answers with their sources
 
         def respond(message: str, history: list, turns: list[dict], since: str, until: str,
-                    articles: list[str] | None, k: float) -> Iterator[tuple]:
+                    articles: list[str] | None, k: float, as_of: str = "",
+                    read_dates: bool = True) -> Iterator[tuple]:
             shown = message if len(message) <= 300 else message[:300] + "…"
             history = [*history, {"role": "user", "content": shown},
                        {"role": "assistant", "content": "_Searching the articles…_"}]
@@ -100,15 +108,16 @@ def build(service: Service) -> gr.Blocks:
                 previous = next((t["query"] for t in reversed(turns[:-1]) if t["answer"]), None)
                 turn["query"] = rewrite(query, previous)
                 filters = _filters(since, until, articles)
+                scope = pipeline.scope(turn["query"], _date("As of", as_of), read_dates)
                 yield history, turns, sources_html(turns), ""
                 t0 = time.perf_counter()
-                passages = pipeline.retrieve(turn["query"], int(k), filters)
+                passages = pipeline.retrieve(turn["query"], int(k), filters, scope=scope)
                 n_articles = len({p.chunk.article_id for p in passages})
                 history[-1]["content"] = (f"_Found {len(passages)} passages in {n_articles} "
                                           "articles; composing the answer…_")
                 yield history, turns, sources_html(turns), ""
                 answer = pipeline.answer(turn["query"], passages,
-                                         (time.perf_counter() - t0) * 1000).to_json()
+                                         (time.perf_counter() - t0) * 1000, scope).to_json()
             except (NoIndex, ValueError) as e:
                 history[-1]["content"] = f"⚠️ {e}"
                 turn["state"] = "error"
@@ -123,7 +132,8 @@ def build(service: Service) -> gr.Blocks:
             yield history, turns, sources_html(turns), ""
 
         # Undocumented, not private: eval/bench_ui.py times the stream through it.
-        question.submit(respond, [question, chat, turns, since, until, articles, k],
+        question.submit(respond, [question, chat, turns, since, until, articles, k, as_of,
+                                  read_dates],
                         [chat, turns, sources, question], concurrency_limit=8,
                         api_name="respond", api_visibility="undocumented")
 
@@ -155,10 +165,13 @@ def build(service: Service) -> gr.Blocks:
         gr.Timer(3.0).tick(service.status, None, status, api_visibility="private",
                            show_progress="hidden")
 
-        def ask(question: str) -> dict:
-            """Answer from the indexed articles: the JSON object of `rag ask --json`."""
+        def ask(question: str, as_of: str = "", read_dates: bool = True) -> dict:
+            """Answer from the indexed articles: the JSON object of `rag ask --json`.
+            `as_of` (YYYY-MM-DD, default today): later articles are not used; `read_dates`:
+            read "last week", "in February" in the question as a date range."""
             try:
-                return service.current().ask(question).to_json()
+                return service.current().ask(question, as_of=_date("as_of", as_of),
+                                             read_dates=read_dates).to_json()
             except (NoIndex, ValueError) as e:
                 raise gr.Error(str(e)) from None
 
@@ -167,15 +180,18 @@ def build(service: Service) -> gr.Blocks:
 
 
 def _filters(since: str, until: str, articles: list[str] | None) -> Filters | None:
-    bounds = []
-    for label, value in (("From date", since), ("To date", until)):
-        value = (value or "").strip()
-        try:
-            bounds.append(date.fromisoformat(value).isoformat() if value else None)
-        except ValueError:
-            raise ValueError(f"{label} {value!r} is not a date like 2026-02-24") from None
-    filters = Filters(bounds[0], bounds[1], tuple(articles) if articles else None)
+    bounds = [_date(label, value) for label, value in (("From date", since), ("To date", until))]
+    filters = Filters(*(b.isoformat() if b else None for b in bounds),
+                      tuple(articles) if articles else None)
     return filters or None
+
+
+def _date(label: str, value: str | None) -> date | None:
+    value = (value or "").strip()
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        raise ValueError(f"{label} {value!r} is not a date like 2026-02-24") from None
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860,

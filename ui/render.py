@@ -42,6 +42,11 @@ def _turn(turn: dict, i: int, active: bool) -> str:
         note = "No sources for this message." if turn["state"] == "error" else "Searching…"
         parts.append(f"<div class='note'>{note}</div></section>")
         return "".join(parts)
+    if answer.get("time"):
+        t = answer["time"]
+        undo = (" Untick <i>Read dates in the question</i> under Filters to search all dates."
+                if t["phrase"] else "")
+        parts.append(f'<div class="time">🕑 {html.escape(t["note"])}.{undo}</div>')
     cited = {c["chunk_id"] for c in answer["citations"]}
     for c in answer["citations"]:
         parts.append(_card(c, f"[{c['n']}]", f"src-{i}-{c['n']}", c["spans"]))
@@ -60,8 +65,17 @@ def _card(p: dict, label: str, anchor: str, spans: list[list[int]]) -> str:
     return (f'<div class="card" id="{anchor}"><div class="card-head"><span class="num">'
             f'{label}</span> <b>{html.escape(p["title"])}</b></div>'
             f'<div class="meta">{html.escape(p["date"] or "undated")} · {_source(p["source"])}'
-            f' · score {p["score"]:.4f}</div>'
+            f' · score {p["score"]:.4f}</div>{_also_in(p.get("also_in", []))}'
             f'<p class="passage">{_highlight(p["text"], p["start"], spans)}</p></div>')
+
+
+def _also_in(outlets: list[dict]) -> str:
+    """The other outlets that carried the same story (grouped at retrieval, not dropped)."""
+    if not outlets:
+        return ""
+    names = ", ".join(f"{_source(o['source'])} ({html.escape(o['date'] or 'undated')})"
+                      for o in outlets)
+    return f'<div class="meta also-in">Same story also in: {names}</div>'
 
 
 def _source(source: str) -> str:

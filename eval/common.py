@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 from rag.evaluation import RETRIEVAL_DEPTH as DEPTH
+from rag.evaluation import ranked_articles
 from rag.indexing import Indexer, IndexReport
-from rag.metrics import distinct, hit_at_k, mrr_at_k, ndcg_at_k, recall_at_k
+from rag.metrics import hit_at_k, mrr_at_k, ndcg_at_k, recall_at_k
 from rag.pipeline import Pipeline
 from rag.retrieval import Mode
 from rag.settings import Settings
@@ -24,7 +25,7 @@ def open_index(corpus: Path, settings: Settings) -> tuple[Pipeline, IndexReport]
 
 
 def rank(pipeline: Pipeline, question: str, mode: Mode) -> list[str]:
-    return distinct(p.chunk.article_id for p in pipeline.retrieve(question, DEPTH, mode=mode))
+    return ranked_articles(pipeline.retrieve(question, DEPTH, mode=mode))
 
 
 def retrieval_metrics(ranked: list[str], relevant: set[str]) -> dict[str, float]:

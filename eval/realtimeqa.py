@@ -18,7 +18,8 @@ from pathlib import Path
 import numpy as np
 
 from eval.common import DEPTH, mean, open_index, retrieval_metrics, write_jsonl
-from rag.metrics import answer_contained, distinct, exact_match, token_f1
+from rag.evaluation import ranked_articles
+from rag.metrics import answer_contained, exact_match, token_f1
 from rag.pipeline import Pipeline
 from rag.retrieval import MODES, Mode
 from rag.settings import Settings
@@ -58,16 +59,13 @@ def question_date(q: dict) -> date:
 def evaluate(pipeline: Pipeline, questions: list[dict], mode: Mode, answers: bool = True,
              time_aware: bool = True) -> dict[str, float]:
     """`time_aware`: ask each question as of its date (later articles unseen, its date words
-    read, recency preferred); otherwise every article is searched alike. A story's other
-    outlets count as retrieved with it: the citation names them."""
+    read, recency preferred); otherwise every article is searched alike."""
     gold, rows = [], []
     for q in questions:
         scope = pipeline.scope(q["question"], question_date(q)) if time_aware else None
         deep = pipeline.retrieve(q["question"], DEPTH, mode=mode, scope=scope)
         if q.get("gold_doc_ids"):
-            ranked = distinct(a for p in deep for a in
-                              (p.chunk.article_id, *(o.article_id for o in p.also_in)))
-            gold.append(retrieval_metrics(ranked, set(q["gold_doc_ids"])))
+            gold.append(retrieval_metrics(ranked_articles(deep), set(q["gold_doc_ids"])))
         if not answers:
             continue
         passages = deep[: pipeline.settings.k]  # ranking above; its top k answer

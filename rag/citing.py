@@ -14,6 +14,11 @@ ABSTAIN_TEXT = (
 )
 
 
+OUT_OF_RANGE_TEXT = (
+    "No indexed article falls in the dates the question names ({note}). Search every date "
+    "instead (`--no-dates`, or untick \u201cRead dates in the question\u201d in the app)."
+)
+
 WEAK_NOTE = "The evidence is weak: the passages only partly match the question."
 
 
@@ -25,7 +30,9 @@ def cite(question: str, draft: Draft, passages: list[Passage],
     order, each citation followed by its article's date."""
     claims = [c for c in draft.claims if 0 <= c.passage < len(passages)]  # only shown passages
     if draft.abstained or not claims:
-        return Answer(question, ABSTAIN_TEXT, True, [], passages, timings_ms or {}, scope=scope)
+        text = (OUT_OF_RANGE_TEXT.format(note=scope.describe())
+                if not passages and scope and scope.dated else ABSTAIN_TEXT)
+        return Answer(question, text, True, [], passages, timings_ms or {}, scope=scope)
     timeline = scope is not None and scope.timeline
     if timeline:
         claims.sort(key=lambda c: (passages[c.passage].date or "9999", c.span))

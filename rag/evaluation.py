@@ -9,6 +9,7 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,7 @@ from rag.metrics import (
     token_f1,
 )
 from rag.pipeline import Pipeline
+from rag.types import Passage
 
 TYPES = ("single", "multi", "temporal", "unanswerable")
 RETRIEVAL_DEPTH = 100  # chunks retrieved for the article-level ranking; the answer sees the top k
@@ -37,6 +39,14 @@ class EvalItem:
     answers: tuple[str, ...]  # acceptable answer strings; none for unanswerable questions
     sources: tuple[str, ...]  # article ids (file names or doc ids) that hold the answer
     type: str
+    as_of: date | None = None  # when the question is asked (default: today)
+
+
+def ranked_articles(passages: list[Passage]) -> list[str]:
+    """Article ids in rank order; a story's other outlets rank with it (its citation names
+    them), so grouping copies never hides a gold article."""
+    return distinct(a for p in passages for a in (p.chunk.article_id,
+                                                  *(o.article_id for o in p.also_in)))
 
 
 def load_eval_set(path: Path) -> list[EvalItem]:
@@ -47,11 +57,13 @@ def load_eval_set(path: Path) -> list[EvalItem]:
             continue
         try:
             row = json.loads(line)
+            as_of = row.get("as_of")
             item = EvalItem(str(row["id"]), str(row["question"]), tuple(row.get("answers", [])),
-                            tuple(row.get("sources", [])), str(row.get("type", "single")))
-        except (json.JSONDecodeError, KeyError, TypeError) as e:
+                            tuple(row.get("sources", [])), str(row.get("type", "single")),
+                            date.fromisoformat(as_of) if as_of else None)
+        except (json.JSONDecodeError, KeyError, TypeError, ValueError) as e:
             raise ValueError(f"{path}:{n}: expected a JSON object with id, question, answers, "
-                             f"sources and type ({e})") from None
+                             f"sources, type and optionally as_of (YYYY-MM-DD) ({e})") from None
         if item.type not in TYPES:
             raise ValueError(f"{path}:{n}: type {item.type!r} is not one of {', '.join(TYPES)}")
         if (item.type == "unanswerable") != (not item.answers):
@@ -102,11 +114,12 @@ def evaluate(pipeline: Pipeline, items: list[EvalItem], k: int | None = None,
     rows = []
     for item in items:
         t0 = time.perf_counter()
-        deep = pipeline.retrieve(item.question, RETRIEVAL_DEPTH)
+        scope = pipeline.scope(item.question, item.as_of)
+        deep = pipeline.retrieve(item.question, RETRIEVAL_DEPTH, scope=scope)
         t1 = time.perf_counter()
-        answer = pipeline.answer(item.question, deep[:k], (t1 - t0) * 1000).to_json()
+        answer = pipeline.answer(item.question, deep[:k], (t1 - t0) * 1000, scope).to_json()
         total_ms = (time.perf_counter() - t0) * 1000
-        ranked = distinct(p.chunk.article_id for p in deep)
+        ranked = ranked_articles(deep)
         rows.append({"item": item, "answer": answer, "ms": total_ms,
                      "metrics": score(item, answer, ranked, k)})
         if on_question:

@@ -38,6 +38,7 @@ _UNTIL = re.compile(r"\b(until|till|by|up\s+to)\s+(the\s+)?$", re.IGNORECASE)
 _BETWEEN = re.compile(r"\b(between|from)\s+(the\s+)?$", re.IGNORECASE)
 _LEADING = re.compile(r"^(in|on|during|of|from|about|the|since|after|before|until|by|at)\s+",
                       re.IGNORECASE)
+_TRAILING = re.compile(r"\s+(on|in|of|after|at|for|to|a)$", re.IGNORECASE)
 # "What happened over time" questions: the answer is a sequence, so it is ordered by date.
 _TIMELINE = re.compile(
     r"\b(timeline|over time|so far|history of|how (has|have|did) .+ (changed?|evolved?|developed?"
@@ -128,7 +129,7 @@ def _find(question: str, as_of: date) -> _Found | None:
     base = datetime(as_of.year, as_of.month, as_of.day)
     dates = []  # (start in question, end in question, phrase, first day, last day)
     for raw, _ in search_dates(question, languages=["en"], settings=_settings(base)) or []:
-        phrase = raw.strip()
+        phrase = _TRAILING.sub("", raw.strip())
         while _LEADING.match(phrase):
             phrase = _LEADING.sub("", phrase, count=1)
         at = question.find(raw) + raw.find(phrase)

@@ -21,7 +21,7 @@ ANSWERABLE = [
 UNANSWERABLE = [
     "What is the current price of lithium?",
     "Who won the 2022 football World Cup?",
-    "How many electric cars did Tesla sell in India last year?",
+    "How many electric cars did Tesla sell in India?",
 ]
 
 
@@ -90,3 +90,34 @@ def test_weak_evidence_is_flagged_not_hidden(pipeline):
     assert not weak.abstained and weak.weak and weak.to_json()["weak_evidence"] is True
     strong = pipeline.ask(GERMANY_CANADA)
     assert not strong.weak and strong.to_json()["weak_evidence"] is False
+
+
+def test_dates_no_article_falls_in_are_said_with_the_way_out(pipeline):
+    from datetime import date
+
+    answer = pipeline.ask("How many electric cars did Tesla sell in India last year?",
+                          as_of=date(2026, 11, 22))
+    assert answer.abstained and answer.retrieved == []
+    assert "from 2025-01-01 to 2025-12-31" in answer.text and "--no-dates" in answer.text
+    again = pipeline.ask("How many electric cars did Tesla sell in India last year?",
+                         as_of=date(2026, 11, 22), read_dates=False)
+    assert again.retrieved  # every date: the closest passages are shown again
+
+
+def test_a_timeline_answer_reads_in_date_order_with_each_date_shown(pipeline):
+    from datetime import date
+
+    from rag.temporal import interpret
+
+    newer = pipeline.retriever.run(GERMANY_CANADA, k=1)[0]  # 2026-02-24
+    older = pipeline.retriever.run("What is Project Vault?", k=1)[0]  # 2026-02-04
+    assert (newer.date, older.date) == ("2026-02-24", "2026-02-04")
+    claims = [Claim("Later.", 0, (0, 6), 0.9), Claim("Earlier.", 1, (0, 8), 0.8)]
+    question = "How has India's critical minerals diplomacy developed over time?"
+    scope = interpret(question, date(2026, 3, 1))
+    answer = cite(question, Draft(claims, False), [newer, older], scope=scope)
+    assert answer.text == "Earlier. [1] (2026-02-04) Later. [2] (2026-02-24)"
+    assert [c.passage for c in answer.citations] == [older, newer]
+    plain = cite("Which countries?", Draft(claims, False), [newer, older],
+                 scope=interpret("Which countries?", date(2026, 3, 1)))
+    assert plain.text == "Later. [1] Earlier. [2]"  # not a timeline: best evidence first

@@ -41,6 +41,24 @@ def test_load_eval_set_names_file_and_line(tmp_path):
                    '"type": "single"}\n{"id": "b", "question": "q", "type": "weird"}\n')
     with pytest.raises(ValueError, match=r"set.jsonl:2: type 'weird'"):
         load_eval_set(bad)
+    bad.write_text('{"id": "a", "question": "q", "answers": ["x"], "type": "temporal", '
+                   '"as_of": "last Tuesday"}\n')
+    with pytest.raises(ValueError, match=r"set.jsonl:1: .*as_of \(YYYY-MM-DD\)"):
+        load_eval_set(bad)
+
+
+def test_an_eval_question_is_asked_as_of_its_date(pipeline, tmp_path):
+    """As of 2026-02-10 the 24 February article does not exist yet: the question has no answer."""
+    path = tmp_path / "set.jsonl"
+    row = {"question": "Which countries is India's Cabinet expected to approve critical-minerals "
+           "agreements with?", "answers": ["Germany"], "sources": [A], "type": "temporal"}
+    path.write_text(json.dumps({"id": "now", **row}) + "\n"
+                    + json.dumps({"id": "then", **row, "as_of": "2026-02-10"}) + "\n")
+    items = load_eval_set(path)
+    assert [str(i.as_of) for i in items] == ["None", "2026-02-10"]
+    result = evaluate(pipeline, items)
+    assert result["overall"]["hit@1"] == 0.5  # found now, not then
+    assert [f["id"] for f in result["failures"]] == ["then"]
 
 
 @pytest.fixture(scope="module")

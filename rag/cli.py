@@ -131,6 +131,9 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--limit", type=int, help="only the first N queries (quick runs)")
     bench.add_argument("--no-answers", action="store_true",
                        help="realtimeqa: retrieval metrics only (answers take ~1 s a question)")
+    bench.add_argument("--no-time", action="store_true",
+                       help="realtimeqa: search every article alike, instead of asking each "
+                       "question as of its date (for comparison)")
     bench.add_argument("--json", action="store_true",
                        help='print {"bm25"|"dense"|"hybrid": {metric: value}}')
     bench.set_defaults(run=_bench)
@@ -198,7 +201,8 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     else:
         from eval import realtimeqa
 
-        result = realtimeqa.run(args.dir, settings, args.limit, answers=not args.no_answers)
+        result = realtimeqa.run(args.dir, settings, args.limit, answers=not args.no_answers,
+                                time_aware=not args.no_time)
     if args.json:
         print(json.dumps(result, indent=1))
     else:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 
 # What a dateparser match must contain to be read as a date: a month, a weekday, a day word,
 # "this/last/next week|month|year", a year or "ago". Questions are full of numbers and
@@ -100,7 +100,11 @@ class _Found:
 
 def interpret(question: str, as_of: date | None = None, read_dates: bool = True) -> TimeScope:
     """The question's time scope. `read_dates=False` ignores date words (the user's undo)."""
-    as_of = as_of or date.today()
+    return _interpret(question, as_of or date.today(), read_dates)
+
+
+@lru_cache(maxsize=4096)  # dateparser's search takes milliseconds; benchmarks ask again
+def _interpret(question: str, as_of: date, read_dates: bool) -> TimeScope:
     day = as_of.isoformat()
     timeline = bool(_TIMELINE.search(question))
     found = _find(question, as_of) if read_dates else None

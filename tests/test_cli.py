@@ -25,7 +25,7 @@ def test_ask_json_names_germany_and_canada_citing_the_seed(capsys, seed_settings
     assert "Germany" in answer["answer"] and "Canada" in answer["answer"]
     assert answer["citations"][0]["doc_id"] == "000_1e0437848bbfa5aa.txt"
     assert set(answer["citations"][0]) == {"n", "doc_id", "title", "date", "source", "chunk_id",
-                                           "text", "start", "end", "score", "spans"}
+                                           "text", "start", "end", "score", "also_in", "spans"}
     assert set(answer["timings_ms"]) == {"retrieve", "answer"}
 
 
@@ -59,8 +59,23 @@ def test_ask_with_since_until(capsys, seed_settings):
     assert {p["doc_id"] for p in json.loads(out)["retrieved"]} == {"000_1e0437848bbfa5aa.txt"}
 
 
+def test_ask_as_of_reads_last_week_and_no_dates_undoes_it(capsys, seed_settings):
+    index = ["--index", str(seed_settings.index_dir)]
+    code, out, _ = run(capsys, "ask", "What did the Cabinet plan with Germany last week?",
+                       "--as-of", "2026-03-03", *index)
+    assert code == 0 and "(searching articles from 2026-02-23 to 2026-03-01" in out
+    assert "000_1e0437848bbfa5aa.txt" in out and "004_4043f69cf68954ce.txt" not in out
+    code, out, _ = run(capsys, "ask", "What did the Cabinet plan with Germany last week?",
+                       "--as-of", "2026-02-10", "--no-dates", "--json", *index)
+    answer = json.loads(out)
+    assert code == 0 and answer["time"]["as_of"] == "2026-02-10"
+    assert answer["time"]["phrase"] is None
+    assert {p["doc_id"] for p in answer["retrieved"]} == {"004_4043f69cf68954ce.txt"}
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     (["ask", "   "], "the question is empty"),
+    (["ask", "q", "--as-of", "Tuesday"], "'Tuesday' is not a date like 2026-02-24"),
     (["index", "no/such/folder"], "no/such/folder: no such file or directory"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, seed_settings, argv, message):

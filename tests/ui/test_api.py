@@ -32,9 +32,16 @@ def client(server):
 def test_ask_returns_the_cli_json_shape(client):
     answer = client.predict(GERMANY_CANADA, api_name="/ask")
     assert set(answer) == {"question", "answer", "abstained", "weak_evidence", "citations",
-                           "retrieved", "timings_ms"}
+                           "retrieved", "time", "timings_ms"}
     assert "Germany" in answer["answer"] and "Canada" in answer["answer"]
     assert answer["citations"][0]["doc_id"] == "000_1e0437848bbfa5aa.txt"
+
+
+def test_ask_as_of_a_date_never_uses_later_articles(client):
+    answer = client.predict(GERMANY_CANADA, "2026-02-10", True, api_name="/ask")
+    assert answer["time"]["as_of"] == "2026-02-10"
+    assert {p["doc_id"] for p in answer["retrieved"]} == {"004_4043f69cf68954ce.txt"}
+    assert all(c["date"] <= "2026-02-10" for c in answer["citations"])
 
 
 def test_eight_concurrent_questions_each_get_their_own_sources(server):

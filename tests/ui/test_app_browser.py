@@ -97,6 +97,25 @@ def test_empty_and_huge_questions_get_a_message(page):
     expect(page.locator("#chat")).to_contain_text("the question is 10,000 characters long")
 
 
+def test_dates_read_from_the_question_are_shown_and_can_be_undone(page):
+    from playwright.sync_api import expect
+
+    page.get_by_text("Filters and settings").click()
+    page.locator("#as-of textarea, #as-of input").first.fill("2026-03-03")
+    ask(page, "What did the Cabinet plan with Germany last week?", 4)
+    note = page.locator("#sources .turn.active .time")
+    expect(note).to_contain_text("searching articles from 2026-02-23 to 2026-03-01")
+    expect(note).to_contain_text("Read dates in the question")
+    expect(page.locator("#sources .turn.active")).not_to_contain_text("004_4043f69cf68954ce")
+    page.locator("#read-dates input").uncheck()
+    ask(page, "What did the Cabinet plan with Germany last week?", 5)
+    expect(page.locator("#sources .turn.active .time")).to_contain_text(
+        "preferring articles published shortly before 2026-03-03")
+    page.locator("#read-dates input").check()
+    page.locator("#as-of textarea, #as-of input").first.fill("")
+    page.get_by_text("Filters and settings").click()
+
+
 def test_uploaded_article_is_indexed_and_cited(page, tmp_path):
     from playwright.sync_api import expect
 
@@ -115,9 +134,9 @@ def test_uploaded_article_is_indexed_and_cited(page, tmp_path):
     expect(log).to_contain_text("not valid UTF-8")
     expect(page.locator("#index-status")).to_contain_text("3 articles")
 
-    ask(page, "By how much did Zambia raise its copper output?", 4)
+    ask(page, "By how much did Zambia raise its copper output?", 6)
     expect(page.locator("#chat")).to_contain_text("14 percent")
-    expect(page.locator("#sources .turn.active #src-4-1")).to_contain_text("zambia_copper.txt")
+    expect(page.locator("#sources .turn.active #src-6-1")).to_contain_text("zambia_copper.txt")
     page.screenshot(path=SHOTS / "upload.png", full_page=True)
 
 

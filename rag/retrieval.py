@@ -75,7 +75,7 @@ class Retriever:
         self.keyword = KeywordIndex(
             ids, [chunk_text_for_search(titles[c.article_id], c) for c in store.chunks.values()]
         )
-        self.story = group({a: m.get("minhash", []) for a, m in store.articles.items()})
+        self.story = group({a: m.get("minhash", []) for a, m in store.articles.items()}, titles)
         self.stories: dict[str, list[str]] = {}
         for aid, story in self.story.items():
             self.stories.setdefault(story, []).append(aid)

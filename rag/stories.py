@@ -13,12 +13,17 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from rag.keyword import content_terms
+
 SHINGLE_WORDS = 5
 NUM_PERM = 64
 # Estimated Jaccard similarity of shingle sets above which two articles are one story. Copies
 # of one wire story with different headers and footers score 0.6-0.9; follow-up stories on the
 # same event share far fewer 5-word shingles (under 0.2).
 THRESHOLD = 0.5
+# Share of headline content words two copies must have in common ("Biden will call for
+# 3-month suspension of gas tax" / "Biden calls for three-month suspension of federal gas tax").
+HEADLINE_OVERLAP = 0.3
 SCHEME = "affine32"  # datasketch's hashing scheme; stored signatures must match it
 _WORD = re.compile(r"\w+")
 
@@ -40,29 +45,38 @@ def signature(texts: Iterable[str]) -> list[int]:
     return m.hashvalues.tolist()
 
 
-def group(signatures: Mapping[str, list[int]]) -> dict[str, str]:
-    """Article id -> story id (the smallest article id of its group)."""
+def group(signatures: Mapping[str, list[int]], titles: Mapping[str, str]) -> dict[str, str]:
+    """Article id -> story id: the first article (by id) of the story, which every other
+    member matches directly, so that chains of partial matches never merge unrelated stories.
+
+    Two articles are one story when their texts nearly match and their headlines overlap: a
+    headline may be reworded by each outlet, but failed scrapes (a cookie wall, a newsletter
+    frame) give unrelated articles the same text under unrelated headlines.
+    """
     from datasketch import MinHash, MinHashLSH
 
+    heads = dict(zip(titles, content_terms(list(titles.values())), strict=True))
     lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-    hashes = {}
-    for aid, values in signatures.items():
-        if not values:
-            continue
-        hashes[aid] = np.asarray(values, dtype=np.uint64)
-        lsh.insert(aid, MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashvalues=hashes[aid]))
-    parent = {aid: aid for aid in signatures}
-
-    def root(a: str) -> str:
-        while parent[a] != a:
-            parent[a] = parent[parent[a]]
-            a = parent[a]
-        return a
-
+    hashes = {a: np.asarray(v, dtype=np.uint64) for a, v in signatures.items() if v}
     for aid, h in hashes.items():
-        for other in lsh.query(MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashvalues=h)):
-            # LSH proposes candidates; the estimated Jaccard decides.
-            if other != aid and float(np.mean(h == hashes[other])) >= THRESHOLD:
-                a, b = sorted((root(aid), root(other)))
-                parent[b] = a
-    return {aid: root(aid) for aid in signatures}
+        lsh.insert(aid, MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashvalues=h))
+    story = {}
+    for aid in sorted(signatures):
+        story[aid] = aid
+        if aid not in hashes:
+            continue
+        candidates = lsh.query(MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME,
+                                       hashvalues=hashes[aid]))
+        for leader in sorted(c for c in candidates if c < aid and story.get(c) == c):
+            if _same(hashes[aid], hashes[leader], heads.get(aid), heads.get(leader)):
+                story[aid] = leader
+                break
+    return story
+
+
+def _same(a: np.ndarray, b: np.ndarray, head_a: frozenset[str] | None,
+          head_b: frozenset[str] | None) -> bool:
+    """LSH proposes candidates; the estimated Jaccard of texts and headlines decides."""
+    if float(np.mean(a == b)) < THRESHOLD or not head_a or not head_b:
+        return False
+    return len(head_a & head_b) / len(head_a | head_b) >= HEADLINE_OVERLAP

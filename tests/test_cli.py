@@ -73,9 +73,15 @@ def test_ask_as_of_reads_last_week_and_no_dates_undoes_it(capsys, seed_settings)
     assert {p["doc_id"] for p in answer["retrieved"]} == {"004_4043f69cf68954ce.txt"}
 
 
+def test_as_of_that_is_not_a_date_is_refused_by_name(capsys):
+    with pytest.raises(SystemExit) as exit:
+        main(["ask", "q", "--as-of", "Tuesday"])
+    assert exit.value.code == 2
+    assert "--as-of: 'Tuesday' is not a date like 2026-02-24" in capsys.readouterr().err
+
+
 @pytest.mark.parametrize(("argv", "message"), [
     (["ask", "   "], "the question is empty"),
-    (["ask", "q", "--as-of", "Tuesday"], "'Tuesday' is not a date like 2026-02-24"),
     (["index", "no/such/folder"], "no/such/folder: no such file or directory"),
 ])
 def test_bad_input_is_one_line_and_exit_2(capsys, seed_settings, argv, message):
@@ -101,6 +107,7 @@ def test_info(capsys, seed_settings):
     code, out, _ = run(capsys, "info", "--index", str(seed_settings.index_dir), "--json")
     info = json.loads(out)
     assert code == 0 and info["articles"] == 2 and info["model"] == "all-MiniLM-L6-v2"
+    assert info["stories"] == 2
     assert info["dim"] == 384 and info["bytes_on_disk"] > 0
     assert info["dates"] == ["2026-02-04", "2026-02-24"]
 

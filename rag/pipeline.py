@@ -12,7 +12,7 @@ from rag.embedding import Embedder, SentenceTransformerEmbedder
 from rag.retrieval import Filters, Mode, Preference, Retriever
 from rag.settings import Settings
 from rag.store import Store
-from rag.temporal import TimeScope, interpret
+from rag.temporal import TimeScope, event_date, interpret
 from rag.types import Answer, Passage
 
 
@@ -58,7 +58,16 @@ class Pipeline:
 
     def scope(self, question: str, as_of: date | None = None, read_dates: bool = True
               ) -> TimeScope:
-        return interpret(question, as_of, read_dates)
+        """How the question is placed in time. An event it is asked relative to ("before the
+        ministerial") is dated from the best passages that name it, if any give its date."""
+        scope = interpret(question, as_of, read_dates)
+        if scope.event:
+            event = scope.event[1]
+            for p in self.retriever.run(event, 3, Filters(as_of=scope.as_of), "bm25"):
+                day = event_date(p.chunk.text, event, p.date)
+                if day:
+                    return scope.anchored(day, p.title, p.date)
+        return scope
 
     def retrieve(self, question: str, k: int | None = None, filters: Filters | None = None,
                  mode: Mode = "hybrid", scope: TimeScope | None = None) -> list[Passage]:

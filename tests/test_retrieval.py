@@ -121,3 +121,10 @@ def test_an_outlet_that_published_after_as_of_is_not_listed(news):
     answer = news.ask(GERMANY_CANADA, k=10, as_of=date(2026, 2, 25))
     top = next(p for p in answer.retrieved if p.chunk.article_id == NEWER)
     assert top.also_in == ()
+
+
+def test_before_an_event_the_articles_date(news):
+    answer = news.ask("What was said before the Ministerial?", k=10, as_of=date(2026, 3, 1))
+    assert answer.scope.until == "2026-02-04" and answer.scope.since is None
+    assert "2026-02-04, per" in answer.to_json()["time"]["note"]
+    assert _articles(answer) == {OLDER}

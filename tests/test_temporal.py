@@ -4,7 +4,9 @@ from datetime import date
 
 import pytest
 
-from rag.temporal import interpret
+from rag.temporal import event_date, interpret
+
+from .conftest import SEEDS
 
 AS_OF = date(2026, 2, 25)
 
@@ -93,3 +95,24 @@ def test_questions_about_a_sequence_are_timelines_without_recency(question):
 
 def test_default_as_of_is_today():
     assert interpret("What happened?").as_of == date.today().isoformat()
+
+
+def test_an_event_named_in_the_question_is_left_for_the_articles_to_date():
+    scope = interpret("What was said before the Ministerial?", AS_OF)
+    assert scope.event == ("before", "Ministerial") and scope.phrase is None
+    dated = scope.anchored(date(2026, 2, 4), "Expert on the ministerial", "2026-02-04")
+    assert (dated.since, dated.until) == (None, "2026-02-04")
+    assert dated.phrase == "before the Ministerial"
+    assert "2026-02-04, per \u201cExpert on the ministerial\u201d (2026-02-04)" in dated.describe()
+    after = interpret("What happened after the summit?", AS_OF).anchored(date(2026, 2, 16), "t",
+                                                                          None)
+    assert (after.since, after.until) == ("2026-02-16", "2026-02-25")
+
+
+def test_an_article_dates_the_events_it_names_relative_to_its_own_date():
+    text = (SEEDS / "004_4043f69cf68954ce.txt").read_text(encoding="utf-8")
+    assert event_date(text, "Ministerial", "2026-02-04") == date(2026, 2, 4)
+    text = (SEEDS / "000_1e0437848bbfa5aa.txt").read_text(encoding="utf-8")
+    # "... joined Pax Silica during the AI Impact Summit last week", published 24 February
+    assert event_date(text, "AI Impact Summit", "2026-02-24") == date(2026, 2, 16)
+    assert event_date(text, "World Cup", "2026-02-24") is None

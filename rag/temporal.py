@@ -3,9 +3,10 @@
 News questions are about time ("what did India sign last week?"). dateparser finds and reads
 the date words; this module only decides what they mean for a search: a range ("last week",
 "yesterday"), an open end ("since January", "before February 10"), a named event date whose
-reports are preferred ("on February 2", "in June"), or, with no date words at all, a preference
-for recent articles. The as-of date bounds every range: an
-article published after it is never searched.
+reports are preferred ("on February 2", "in June"), an event the articles date ("before the
+ministerial", resolved by the pipeline with `event_date`), or, with no date words at all, a
+preference for recent articles. The as-of date bounds every range: an article published after
+it is never searched.
 """
 
 from __future__ import annotations

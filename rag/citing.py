@@ -21,7 +21,7 @@ def cite(question: str, draft: Draft, passages: list[Passage],
     """`weak_below`: a draft whose support is under it is answered, but flagged as weak."""
     meta = {"backend": draft.backend, "fallback": draft.fallback}
     shown = [c.verified and 0 <= c.passage < len(passages) for c in draft.claims]
-    rejected = [Sentence(c.text, (), False) for c in draft.claims if not c.verified]
+    rejected = [Sentence(c.text, (), False, c.support) for c in draft.claims if not c.verified]
     if draft.abstained or not any(shown):
         return Answer(question, ABSTAIN_TEXT, True, [], passages, timings_ms or {},
                       sentences=rejected, **meta)
@@ -30,12 +30,12 @@ def cite(question: str, draft: Draft, passages: list[Passage],
     texts, sentences = [], []
     for claim, ok in zip(draft.claims, shown, strict=True):
         if not ok:
-            sentences.append(Sentence(claim.text, (), False))
+            sentences.append(Sentence(claim.text, (), False, claim.support))
             continue
         n = numbers.setdefault(claim.passage, len(numbers) + 1)
         spans.setdefault(claim.passage, []).append(claim.span)
         texts.append(f"{claim.text} [{n}]")
-        sentences.append(Sentence(claim.text, (n,), True))
+        sentences.append(Sentence(claim.text, (n,), True, claim.support))
     citations = [Citation(n, passages[i], tuple(sorted(set(spans[i])))) for i, n in numbers.items()]
     weak = draft.support is not None and draft.support < weak_below
     return Answer(question, " ".join(texts), False, citations, passages, timings_ms or {},

@@ -94,8 +94,10 @@ class GenerativeAnswerer:
 
 def make_answerer(settings: Settings, embedder: Embedder,
                   idf: Callable[[Iterable[str]], dict[str, float]] | None = None,
-                  backend: str | None = None) -> Answerer:
-    """The answerer for `backend` (default `settings.backend`)."""
+                  backend: str | None = None,
+                  client: Callable[[], ChatClient] | None = None) -> Answerer:
+    """The answerer for `backend` (default `settings.backend`); `client` replaces the chat
+    model the settings name (benchmarks record and replay replies through it)."""
     backend = backend or settings.backend
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose one of {', '.join(BACKENDS)}")
@@ -104,6 +106,6 @@ def make_answerer(settings: Settings, embedder: Embedder,
     if backend == "extractive":
         return extractive
     chosen = replace(settings, backend=backend)
-    return GenerativeAnswerer(backend, lambda: connect(chosen),
+    return GenerativeAnswerer(backend, client or (lambda: connect(chosen)),
                               Verifier(embedder, settings.verify_support, idf), extractive,
                               settings.max_tokens, settings.context_window)

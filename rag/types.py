@@ -52,6 +52,7 @@ class Sentence:
     text: str
     citations: tuple[int, ...]
     verified: bool
+    support: float  # by the passage it cites, or the best one when unverified (0: not checked)
 
 
 @dataclass

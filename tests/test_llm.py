@@ -10,14 +10,9 @@ Replies are kept short (max_tokens) because each model call costs seconds on a C
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
-import socket
-import subprocess
-import sys
 import threading
 import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,16 +20,16 @@ from pathlib import Path
 
 import pytest
 
-from rag.answering import ExtractiveAnswerer
+from eval.model_server import free_port, llama_server
 from rag.citing import cite
-from rag.generative import GenerativeAnswerer
+from rag.cli import main
+from rag.generative import GenerativeAnswerer, make_answerer
 from rag.indexing import Indexer
 from rag.llm import OpenAIClient
 from rag.models import packaged_gguf
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.types import Answer
-from rag.verifying import Verifier
 
 from .conftest import GERMANY_CANADA, SEEDS
 
@@ -52,12 +47,6 @@ water monitoring rules for the salt flat.
 INJECTED_QUESTION = "What did Chile's lithium agency Corfo approve in the Salar de Atacama?"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _settings(pipeline: Pipeline, **changes) -> Pipeline:
     """The session index with other answer settings; the index and embedder are shared."""
     return Pipeline(replace(pipeline.settings, **changes), pipeline.embedder)
@@ -73,13 +62,22 @@ def _check_citations(answer: Answer) -> None:
 
 def test_a_server_that_is_down_gives_the_extractive_answer_and_says_why(pipeline):
     down = _settings(pipeline, backend="openai",
-                     base_url=f"http://127.0.0.1:{_free_port()}/v1", timeout=5.0)
+                     base_url=f"http://127.0.0.1:{free_port()}/v1", timeout=5.0)
     answer = down.ask(GERMANY_CANADA)
     assert answer.backend == "openai"
     assert "cannot reach the model server" in answer.fallback
     assert "is it running?" in answer.fallback
     assert answer.text == pipeline.ask(GERMANY_CANADA).text
     _check_citations(answer)
+
+
+def test_rag_ask_with_a_server_down_prints_the_quoted_answer_and_the_reason(capsys,
+                                                                            seed_settings):
+    code = main(["ask", GERMANY_CANADA, "--index", str(seed_settings.index_dir), "--backend",
+                 "openai", "--base-url", f"http://127.0.0.1:{free_port()}/v1"])
+    out, err = capsys.readouterr()
+    assert code == 0 and "Germany" in out and "Traceback" not in out + err
+    assert "(The openai backend's answer is not shown: cannot reach the model server" in out
 
 
 class _Sleepy(BaseHTTPRequestHandler):
@@ -124,27 +122,11 @@ def gguf() -> Path:
 @pytest.fixture(scope="session")
 def model_server(gguf, tmp_path_factory) -> Iterator[str]:
     """`llama_cpp.server` serving the packaged model on a free loopback port."""
-    port = _free_port()
-    log_path = tmp_path_factory.mktemp("llama") / "server.log"
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host",
-             "127.0.0.1", "--port", str(port), "--n_ctx", "4096"],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        url = f"http://127.0.0.1:{port}/v1"
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                urllib.request.urlopen(f"{url}/models", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    proc.kill()
-                    pytest.fail(f"llama_cpp.server did not start:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.5)
-        yield url
-        proc.terminate()
-        proc.wait(timeout=30)
+    try:
+        with llama_server(gguf, tmp_path_factory.mktemp("llama") / "server.log") as url:
+            yield url
+    except RuntimeError as e:
+        pytest.fail(str(e))
 
 
 @pytest.fixture(scope="session")
@@ -157,11 +139,10 @@ def injected_pipeline(tmp_path_factory, embedder) -> Pipeline:
     return Pipeline(settings, embedder)
 
 
-def _generative(pipeline: Pipeline, client) -> GenerativeAnswerer:
-    idf = pipeline.retriever.keyword.idf
-    return GenerativeAnswerer("openai", lambda: client,
-                              Verifier(pipeline.embedder, pipeline.settings.verify_support, idf),
-                              ExtractiveAnswerer(pipeline.embedder, idf=idf), max_tokens=80)
+def _generative(pipeline: Pipeline, client: OpenAIClient) -> GenerativeAnswerer:
+    short = replace(pipeline.settings, max_tokens=80)
+    return make_answerer(short, pipeline.embedder, pipeline.retriever.keyword.idf, "openai",
+                         client=lambda: client)
 
 
 @needs_llama

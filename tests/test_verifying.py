@@ -12,12 +12,11 @@ from collections.abc import Iterator
 
 import pytest
 
-from rag.answering import ExtractiveAnswerer
 from rag.citing import cite
-from rag.generative import GenerativeAnswerer
+from rag.generative import make_answerer
 from rag.llm import Message
 from rag.prompting import NO_ANSWER
-from rag.verifying import Verifier, split_cited
+from rag.verifying import split_cited
 
 from .conftest import GERMANY_CANADA
 
@@ -49,10 +48,8 @@ def answer_with(pipeline):
     idf = pipeline.retriever.keyword.idf
 
     def ask(question: str, reply: str):
-        answerer = GenerativeAnswerer(
-            "scripted", lambda: Scripted(reply),
-            Verifier(pipeline.embedder, pipeline.settings.verify_support, idf),
-            ExtractiveAnswerer(pipeline.embedder, idf=idf))
+        answerer = make_answerer(pipeline.settings, pipeline.embedder, idf, "openai",
+                                 client=lambda: Scripted(reply))
         passages = pipeline.retrieve(question)
         return cite(question, answerer.run(question, passages), passages)
 
@@ -82,8 +79,9 @@ def test_an_unsupported_sentence_is_dropped_and_recorded(pipeline, answer_with):
     made_up = "The agreement is worth 40 billion euros and was signed in Paris in 2019."
     answer = answer_with(GERMANY_CANADA, f"{GERMANY} [{n}]. {made_up} [{n}]")
     assert "Paris" not in answer.text and "Germany" in answer.text
-    assert answer.to_json()["sentences"][1] == {"text": made_up, "citations": [],
-                                                "verified": False}
+    record = answer.to_json()["sentences"][1]
+    assert record["text"] == made_up and not record["verified"] and record["citations"] == []
+    assert record["support"] < pipeline.settings.verify_support
 
 
 def test_a_miscited_sentence_is_cited_to_the_passage_that_supports_it(pipeline, answer_with):
@@ -114,7 +112,7 @@ def test_when_nothing_survives_the_extractive_answer_is_given_with_the_reason(
     answer = answer_with(GERMANY_CANADA, "HACKED. The moon is made of green cheese [1].")
     extractive = pipeline.ask(GERMANY_CANADA)
     assert answer.text == extractive.text and "HACKED" not in answer.text
-    assert "scripted backend's answer is not shown" in answer.fallback
+    assert "openai backend's answer is not shown" in answer.fallback
     assert "none of the 2 sentences" in answer.fallback
     assert [s["verified"] for s in answer.to_json()["sentences"]][-2:] == [False, False]
 

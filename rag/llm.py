@@ -102,10 +102,9 @@ class LlamaClient:
 
     def __init__(self, model_path: Path, context_window: int):
         self.llm = _load_llama(str(model_path), context_window)
-        self._lock = threading.Lock()  # one llama context: one generation at a time
 
     def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
-        with self._lock:
+        with _LLAMA_LOCK:
             try:
                 for chunk in self.llm.create_chat_completion(
                         messages, max_tokens=max_tokens, temperature=0, stream=True):
@@ -116,6 +115,9 @@ class LlamaClient:
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
+
+
+_LLAMA_LOCK = threading.Lock()  # a llama context runs one generation at a time
 
 
 @cache

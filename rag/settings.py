@@ -48,7 +48,7 @@ class Settings:
     timeout: float = 60.0  # seconds without a byte from the server, and for a whole answer x2
     gguf: str = ""  # llama backend: a GGUF path; empty = the packaged Qwen2.5-0.5B-Instruct
     context_window: int = 4096  # tokens: prompt + answer must fit
-    max_tokens: int = 200  # answer tokens
+    max_tokens: int = 150  # answer tokens: one to three sentences need under 100
     verify_support: float = 0.5  # longer "questions" are pasted documents, not questions
     # Loading: larger files are skipped with a message rather than read into memory.
     max_file_mb: float = 50.0

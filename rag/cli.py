@@ -79,7 +79,8 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--timeout", type=float, metavar="S",
                    help="openai: seconds to wait for the server (default 60)")
     g.add_argument("--gguf", metavar="FILE", help="llama: model file (default: packaged model)")
-    g.add_argument("--max-tokens", type=int, metavar="N", help="answer length limit in tokens (default 150)")
+    g.add_argument("--max-tokens", type=int, metavar="N",
+                   help="answer length limit in tokens (default 150)")
     g.add_argument("--context-window", type=int, metavar="N",
                    help="tokens of prompt + answer the model takes (default 4096)")
 

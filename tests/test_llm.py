@@ -23,9 +23,9 @@ import pytest
 from eval.model_server import free_port, llama_server
 from rag.citing import cite
 from rag.cli import main
-from rag.generative import GenerativeAnswerer, make_answerer
+from rag.generative import make_answerer
 from rag.indexing import Indexer
-from rag.llm import OpenAIClient
+from rag.llm import Message, OpenAIClient
 from rag.models import packaged_gguf
 from rag.pipeline import Pipeline
 from rag.settings import Settings
@@ -139,26 +139,31 @@ def injected_pipeline(tmp_path_factory, embedder) -> Pipeline:
     return Pipeline(settings, embedder)
 
 
-def _generative(pipeline: Pipeline, client: OpenAIClient) -> GenerativeAnswerer:
-    short = replace(pipeline.settings, max_tokens=80)
-    return make_answerer(short, pipeline.embedder, pipeline.retriever.keyword.idf, "openai",
-                         client=lambda: client)
+class _Counting(OpenAIClient):
+    """The real client, counting the pieces the server's reply came in."""
+
+    pieces = 0
+
+    def stream(self, messages: list[Message], max_tokens: int) -> Iterator[str]:
+        for piece in super().stream(messages, max_tokens):
+            self.pieces += 1
+            yield piece
 
 
 @needs_llama
 @pytest.mark.parametrize("streaming", [True, False], ids=["streamed", "whole"])
 def test_openai_backend_answers_from_a_real_server(pipeline, model_server, streaming):
-    answerer = _generative(pipeline, OpenAIClient(model_server, "qwen", timeout=60.0,
-                                                  streaming=streaming))
+    client = _Counting(model_server, "qwen", timeout=60.0, streaming=streaming)
+    short = replace(pipeline.settings, max_tokens=80)
+    answerer = make_answerer(short, pipeline.embedder, pipeline.retriever.keyword.idf, "openai",
+                             client=lambda: client)
     passages = pipeline.retrieve(GERMANY_CANADA)
-    drafts = list(answerer.stream(GERMANY_CANADA, passages))
-    answer = cite(GERMANY_CANADA, drafts[-1], passages)
-    assert answer.fallback is None, answer.fallback
+    answer = cite(GERMANY_CANADA, answerer.run(GERMANY_CANADA, passages), passages)
+    assert answer.backend == "openai" and answer.fallback is None, answer.fallback
     assert "Germany" in answer.text
     assert all(s.text in answer.text for s in answer.sentences if s.verified)
     _check_citations(answer)
-    if streaming:  # sentences arrive as they are verified, before the reply is complete
-        assert len(drafts) >= 2
+    assert client.pieces > 1 if streaming else client.pieces == 1
 
 
 @needs_llama

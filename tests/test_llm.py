@@ -134,7 +134,7 @@ def injected_pipeline(tmp_path_factory, embedder) -> Pipeline:
     """The seeds plus an article that tells the model to reply 'HACKED'."""
     folder = tmp_path_factory.mktemp("injected")
     (folder / "chile_lithium.txt").write_text(INJECTED)
-    settings = Settings.load(index_dir=folder / "index", max_tokens=80)
+    settings = Settings.load(index_dir=folder / "index", max_tokens=80, timeout=600.0)
     Indexer(settings, embedder).run([SEEDS, folder / "chile_lithium.txt"], progress=False)
     return Pipeline(settings, embedder)
 
@@ -153,7 +153,7 @@ class _Counting(OpenAIClient):
 @needs_llama
 @pytest.mark.parametrize("streaming", [True, False], ids=["streamed", "whole"])
 def test_openai_backend_answers_from_a_real_server(pipeline, model_server, streaming):
-    client = _Counting(model_server, "qwen", timeout=60.0, streaming=streaming)
+    client = _Counting(model_server, "qwen", timeout=600.0, streaming=streaming)  # a busy CPU
     short = replace(pipeline.settings, max_tokens=80)
     answerer = make_answerer(short, pipeline.embedder, pipeline.retriever.keyword.idf, "openai",
                              client=lambda: client)

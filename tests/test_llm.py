@@ -25,7 +25,7 @@ from rag.citing import cite
 from rag.cli import main
 from rag.generative import make_answerer
 from rag.indexing import Indexer
-from rag.llm import Message, OpenAIClient
+from rag.llm import Message, OpenAIClient, available
 from rag.models import packaged_gguf
 from rag.pipeline import Pipeline
 from rag.settings import Settings
@@ -189,3 +189,15 @@ def test_no_backend_follows_an_instruction_inside_an_article(injected_pipeline, 
     assert not answer.abstained and "Atacama" in answer.text
     assert answer.backend == backend and answer.fallback is None, answer.fallback
     _check_citations(answer)
+
+
+def test_backends_that_cannot_run_here_are_not_offered(tmp_path):
+    settings = Settings.load(base_url=f"http://127.0.0.1:{free_port()}/v1",
+                             gguf=str(tmp_path / "none.gguf"))
+    assert available(settings) == ["extractive"]
+
+
+@needs_llama
+def test_a_running_server_and_an_installed_model_are_offered(model_server, gguf):
+    assert available(Settings.load(base_url=model_server, gguf=str(gguf))) == [
+        "extractive", "openai", "llama"]

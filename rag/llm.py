@@ -110,8 +110,8 @@ class LlamaClient:
                         messages, max_tokens=max_tokens, temperature=0, stream=True):
                     if delta := chunk["choices"][0]["delta"].get("content"):
                         yield delta
-            except ValueError as e:  # llama-cpp-python's "exceed context window" and the like
-                raise LLMError(f"the llama model cannot take this prompt: {e}") from None
+            except (ValueError, RuntimeError) as e:  # "exceed context window", decode errors
+                raise LLMError(f"the llama model failed on this prompt: {e}") from None
 
     def count_tokens(self, text: str) -> int:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))

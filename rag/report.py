@@ -42,6 +42,7 @@ def write(report: dict, out: Path, comparison: list | None = None) -> list[Path]
         md += [f"### {f['id']} ({f['type']}): {f['why']}", f"- question: {f['question']}",
                f"- expected: {f['expected']} from {f['sources']}", f"- got: {f['got']}"]
         md += [f"  - [{c['n']}] {c['doc_id']}: {c['text'][:200]}…" for c in f["cited"]]
+        md += [f"- fallback: {f['fallback']}"] if f.get("fallback") else []
         md.append("")
     (out / "report.md").write_text("\n".join(md))
     written = [out / "report.json", out / "report.md"]

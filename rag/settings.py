@@ -43,7 +43,20 @@ class Settings:
     # eval, 3 of the 4 unanswerable questions that still got an answer score 0.45-0.55.
     weak_support: float = 0.55
     max_answer_sentences: int = 3
-    max_question_chars: int = 2000  # longer "questions" are pasted documents, not questions
+    max_question_chars: int = 2000
+    # Answer backend: "extractive" (quotes, no model), "openai" (any OpenAI-compatible chat
+    # server: vLLM, Ollama, llama.cpp server, LM Studio, OpenAI) or "llama" (a GGUF in-process,
+    # the `llm` extra). Generated sentences are kept only when their cited passage supports them
+    # (`verify_support`, see rag/verifying.py); otherwise the extractive answer is given.
+    backend: str = "extractive"
+    base_url: str = "http://127.0.0.1:8080/v1"
+    api_model: str = "default"  # model name sent to the server
+    api_key: str = ""  # RAG_API_KEY, else OPENAI_API_KEY; never printed
+    timeout: float = 60.0  # seconds without a byte from the server, and for a whole answer x2
+    gguf: str = ""  # llama backend: a GGUF path; empty = the packaged Qwen2.5-Coder-0.5B-Instruct
+    context_window: int = 4096  # tokens: prompt + answer must fit
+    max_tokens: int = 150  # answer tokens: one to three sentences need under 100
+    verify_support: float = 0.5  # longer "questions" are pasted documents, not questions
     # Loading: larger files are skipped with a message rather than read into memory.
     max_file_mb: float = 50.0
 
@@ -65,7 +78,10 @@ class Settings:
         return {"chunk_tokens": self.chunk_tokens, "chunk_overlap": self.chunk_overlap}
 
     def to_json(self) -> dict[str, Any]:
-        return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
+        """For `rag info` and reports: the API key is shown only as set or not."""
+        out = {k: str(v) if isinstance(v, Path) else v for k, v in asdict(self).items()}
+        out["api_key"] = "***" if self.api_key else ""
+        return out
 
 
 def _coerce(type_name: Any, raw: str, name: str) -> Any:

@@ -60,6 +60,16 @@ class Citation:
     spans: tuple[tuple[int, int], ...]  # article character offsets of the cited sentences
 
 
+@dataclass(frozen=True)
+class Sentence:
+    """One answer sentence as the user gets it; unverified ones were generated but left out."""
+
+    text: str
+    citations: tuple[int, ...]
+    verified: bool
+    support: float  # by the passage it cites, or the best one when unverified (0: not checked)
+
+
 @dataclass
 class Answer:
     question: str
@@ -70,6 +80,9 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
     weak: bool = False  # answered, but the evidence only partly matches the question
     scope: TimeScope | None = None  # the time the question was read in (as-of, dates named)
+    sentences: list[Sentence] = field(default_factory=list)
+    backend: str = "extractive"
+    fallback: str | None = None  # why a generative backend's answer was replaced by quotes
 
     def to_json(self) -> dict:
         """The `rag ask --json` shape, shared by the CLI, the UI's API and the eval runner."""
@@ -85,6 +98,9 @@ class Answer:
             "retrieved": [_passage_json(p) for p in self.retrieved],
             "time": self.scope.to_json() if self.scope else None,
             "timings_ms": {k: round(v, 1) for k, v in self.timings_ms.items()},
+            "sentences": [asdict(s) | {"citations": list(s.citations)} for s in self.sentences],
+            "backend": self.backend,
+            "fallback": self.fallback,
         }
 
 
@@ -119,6 +135,8 @@ class Claim:
     passage: int
     span: tuple[int, int]  # article character offsets of the supporting sentence
     support: float
+    # False: a generated sentence no shown passage supports (passage -1), kept for the record.
+    verified: bool = True
 
 
 @dataclass
@@ -128,3 +146,6 @@ class Draft:
     claims: list[Claim]
     abstained: bool
     support: float | None = None  # how well the best evidence matches; None if not measured
+    backend: str = "extractive"
+    fallback: str | None = None  # set when a generative backend fell back to the extractive one
+    timings_ms: dict[str, float] = field(default_factory=dict)  # e.g. the model's first token

@@ -77,6 +77,12 @@ def build(service: Service) -> gr.Blocks:
                 since = gr.Textbox(label="From date", placeholder="YYYY-MM-DD", elem_id="since")
                 until = gr.Textbox(label="To date", placeholder="YYYY-MM-DD", elem_id="until")
                 k = gr.Slider(1, 20, value=settings.k, step=1, label="Passages to retrieve")
+                backend = gr.Dropdown(
+                    choices=service.backends, label="Answer backend", elem_id="backend",
+                    value=settings.backend if settings.backend in service.backends
+                    else "extractive",
+                    info="extractive quotes the articles; a model's sentences are shown only "
+                         "when the passage they cite supports them")
             with gr.Row():
                 as_of = gr.Textbox(label="As of", placeholder="YYYY-MM-DD (empty: today)",
                                    elem_id="as-of", info="later articles are not used")
@@ -94,7 +100,7 @@ def build(service: Service) -> gr.Blocks:
 
         def respond(message: str, history: list, turns: list[dict], since: str, until: str,
                     articles: list[str] | None, k: float, as_of: str = "",
-                    read_dates: bool = True) -> Iterator[tuple]:
+                    read_dates: bool = True, backend: str | None = None) -> Iterator[tuple]:
             shown = message if len(message) <= 300 else message[:300] + "…"
             history = [*history, {"role": "user", "content": shown},
                        {"role": "assistant", "content": "_Searching the articles…_"}]
@@ -116,24 +122,29 @@ def build(service: Service) -> gr.Blocks:
                 history[-1]["content"] = (f"_Found {len(passages)} passages in {n_articles} "
                                           "articles; composing the answer…_")
                 yield history, turns, sources_html(turns), ""
-                answer = pipeline.answer(turn["query"], passages,
-                                         (time.perf_counter() - t0) * 1000, scope).to_json()
+                answers = pipeline.answer_stream(turn["query"], passages,
+                                                 (time.perf_counter() - t0) * 1000, scope,
+                                                 backend)
+                shown = 0  # sentences on screen: a model's arrive as each one is verified
+                for partial in answers:
+                    answer = partial.to_json()
+                    sentences = _SENTENCE_END.split(answer_markdown(answer, i))
+                    for n in range(shown + 1, len(sentences) + 1):
+                        history[-1]["content"] = " ".join(sentences[:n])
+                        yield history, turns, sources_html(turns), ""
+                    shown = max(shown, len(sentences))
             except (NoIndex, ValueError) as e:
                 history[-1]["content"] = f"⚠️ {e}"
                 turn["state"] = "error"
                 yield history, turns, sources_html(turns), message
                 return
-            sentences = _SENTENCE_END.split(answer_markdown(answer, i))
-            for n in range(1, len(sentences)):  # stream sentence by sentence
-                history[-1]["content"] = " ".join(sentences[:n])
-                yield history, turns, sources_html(turns), ""
             turn["answer"], turn["state"] = answer, "done"
             history[-1]["content"] = " ".join(sentences)
             yield history, turns, sources_html(turns), ""
 
         # Undocumented, not private: eval/bench_ui.py times the stream through it.
         question.submit(respond, [question, chat, turns, since, until, articles, k, as_of,
-                                  read_dates],
+                                  read_dates, backend],
                         [chat, turns, sources, question], concurrency_limit=8,
                         api_name="respond", api_visibility="undocumented")
 

@@ -14,10 +14,13 @@ _CITE = re.compile(r"\[(\d+)\]")
 def answer_markdown(answer: dict, turn: int) -> str:
     """The answer with each [n] a link to its source card (ui/app.py's script scrolls to it)."""
     text = html.escape(answer["answer"], quote=False)
+    notes = [f"_{html.escape(answer['fallback'], quote=False)}_"] if answer["fallback"] else []
     if answer["abstained"]:
-        return text
+        return "\n\n".join([text, *notes])
     linked = _CITE.sub(lambda m: f"[\\[{m[1]}\\]](#src-{turn}-{m[1]})", text)
-    return f"{linked}\n\n_{WEAK_NOTE} Check the sources._" if answer["weak_evidence"] else linked
+    if answer["weak_evidence"]:
+        notes.append(f"_{WEAK_NOTE} Check the sources._")
+    return "\n\n".join([linked, *notes])
 
 
 def sources_html(turns: list[dict], active: int | None = None) -> str:

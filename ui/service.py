@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rag.embedding import SentenceTransformerEmbedder
 from rag.indexing import Indexer, IndexReport
+from rag.llm import available
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.store import disk_size
@@ -30,6 +31,7 @@ class Service:
         self._indexing = threading.Lock()
         self.indexing_files: list[str] = []
         self.pipeline: Pipeline | None = None
+        self.backends = available(settings)  # what the app's backend selector offers
         self._reload()
 
     def _reload(self) -> None:

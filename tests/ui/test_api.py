@@ -32,7 +32,7 @@ def client(server):
 def test_ask_returns_the_cli_json_shape(client):
     answer = client.predict(GERMANY_CANADA, api_name="/ask")
     assert set(answer) == {"question", "answer", "abstained", "weak_evidence", "citations",
-                           "retrieved", "time", "timings_ms"}
+                           "retrieved", "time", "timings_ms", "sentences", "backend", "fallback"}
     assert "Germany" in answer["answer"] and "Canada" in answer["answer"]
     assert answer["citations"][0]["doc_id"] == "000_1e0437848bbfa5aa.txt"
 

@@ -56,4 +56,4 @@ def cite(question: str, draft: Draft, passages: list[Passage],
     citations = [Citation(n, passages[i], tuple(sorted(set(spans[i])))) for i, n in numbers.items()]
     weak = draft.support is not None and draft.support < weak_below
     return Answer(question, " ".join(texts), False, citations, passages, timings_ms or {},
-                  weak, sentences, **meta)
+                  weak=weak, sentences=sentences, **meta)

@@ -44,7 +44,7 @@ def cite(question: str, draft: Draft, passages: list[Passage],
     numbers: dict[int, int] = {}  # passage index -> citation number
     spans: dict[int, list[tuple[int, int]]] = {}
     texts, sentences = [], []
-    for claim, ok in zip(draft.claims, shown, strict=True):
+    for claim, ok in zip(claims, shown, strict=True):
         if not ok:
             sentences.append(Sentence(claim.text, (), False, claim.support))
             continue

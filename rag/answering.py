@@ -3,7 +3,6 @@ answer the question, each tied to the passage it came from, and abstains when no
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -11,7 +10,7 @@ import numpy as np
 
 from rag.chunking import split_sentences
 from rag.embedding import Embedder
-from rag.keyword import content_terms
+from rag.keyword import Idf, content_terms, coverage
 from rag.types import Claim, Draft, Passage
 
 
@@ -47,9 +46,9 @@ class ExtractiveAnswerer:
     REDUNDANT = 0.9  # cosine above which a further unit repeats what is already chosen
 
     def __init__(self, embedder: Embedder, min_support: float = 0.45, max_sentences: int = 3,
-                 idf: Callable[[Iterable[str]], dict[str, float]] | None = None):
+                 idf: Idf | None = None):
         self.embedder, self.min_support, self.max_sentences = embedder, min_support, max_sentences
-        self.idf = idf or (lambda terms: dict.fromkeys(terms, 1.0))
+        self.idf = idf
 
     def run(self, question: str, passages: list[Passage]) -> Draft:
         sentences = self._sentences(passages)
@@ -63,11 +62,8 @@ class ExtractiveAnswerer:
         ]
         unit_vecs = np.stack([_unit(sum(vecs[i] for i in u)) for u in units])
         unit_terms = [frozenset().union(*(terms[i] for i in u)) & q_terms for u in units]
-        weight = self.idf(q_terms)
-        total = sum(weight.values()) or 1.0
-        coverage = np.array([sum(weight[t] for t in ts) / total for ts in unit_terms])
         w = self.SIMILARITY_WEIGHT
-        support = w * (unit_vecs @ q_vec) + (1 - w) * coverage
+        support = w * (unit_vecs @ q_vec) + (1 - w) * coverage(q_terms, unit_terms, self.idf)
         order = np.argsort(-support, kind="stable")
         best = float(support[order[0]])
         if best < self.min_support:

@@ -9,12 +9,13 @@ with the reason: an answer always comes, and never an unchecked one.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from rag import prompting
 from rag.answering import Answerer, ExtractiveAnswerer
 from rag.embedding import Embedder
+from rag.keyword import Idf
 from rag.llm import BACKENDS, ChatClient, LLMError, connect
 from rag.settings import Settings
 from rag.types import Claim, Draft, Passage
@@ -93,7 +94,7 @@ class GenerativeAnswerer:
 
 
 def make_answerer(settings: Settings, embedder: Embedder,
-                  idf: Callable[[Iterable[str]], dict[str, float]] | None = None,
+                  idf: Idf | None = None,
                   backend: str | None = None,
                   client: Callable[[], ChatClient] | None = None) -> Answerer:
     """The answerer for `backend` (default `settings.backend`); `client` replaces the chat

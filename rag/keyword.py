@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from functools import cache
 
 import numpy as np
@@ -35,6 +35,19 @@ def content_terms(texts: list[str]) -> list[frozenset[str]]:
     """Terms that carry a question's content: BM25's analysis minus question words
     ("which", "how many"), which say what is asked, not what it is about."""
     return [frozenset(t) for t in tokenize(texts, _content_stopwords())]
+
+
+Idf = Callable[[Iterable[str]], dict[str, float]]
+
+
+def coverage(terms: frozenset[str], found: Sequence[frozenset[str]], idf: Idf | None = None
+             ) -> np.ndarray:
+    """For each set in `found`, the share of `terms` it contains, each term weighted by its
+    rarity (`idf`; all alike without one). The answerer and the verifier measure support
+    with it."""
+    weight = idf(terms) if idf else dict.fromkeys(terms, 1.0)
+    total = sum(weight.values()) or 1.0
+    return np.array([sum(weight[t] for t in terms & f) / total for f in found])
 
 
 class KeywordIndex:

@@ -13,14 +13,14 @@ is kept out too: an injected instruction's one word is found in its own article.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from rag.chunking import split_sentences
 from rag.embedding import Embedder
-from rag.keyword import content_terms
+from rag.keyword import Idf, content_terms, coverage
 from rag.types import Claim, Passage
 
 _CITES = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
@@ -61,10 +61,8 @@ class Verifier:
     SIMILARITY_WEIGHT = 0.5  # the rest is term coverage
     MIN_TERMS = 2
 
-    def __init__(self, embedder: Embedder, threshold: float,
-                 idf: Callable[[Iterable[str]], dict[str, float]] | None = None):
-        self.embedder, self.threshold = embedder, threshold
-        self.idf = idf or (lambda terms: dict.fromkeys(terms, 1.0))
+    def __init__(self, embedder: Embedder, threshold: float, idf: Idf | None = None):
+        self.embedder, self.threshold, self.idf = embedder, threshold, idf
 
     def evidence(self, passages: list[Passage]) -> _Evidence:
         """Embeds the passages' sentences once per answer, however many sentences it has."""
@@ -100,17 +98,14 @@ class Verifier:
         if not n:
             return np.zeros(0), []
         cosine = evidence.vectors @ self.embedder.encode([sentence])[0]
-        terms = content_terms([sentence])[0]
-        weight = self.idf(terms)
-        total = sum(weight.values()) or 1.0
+        covered = coverage(content_terms([sentence])[0], evidence.terms, self.idf)
         support, spans = np.zeros(n), [(0, 0)] * n
         for i in range(n):
             rows = np.flatnonzero(evidence.owner == i)
             if not len(rows):
                 continue
             row = rows[int(np.argmax(cosine[rows]))]
-            coverage = sum(weight[t] for t in terms & evidence.terms[i]) / total
             w = self.SIMILARITY_WEIGHT
-            support[i] = w * float(cosine[row]) + (1 - w) * coverage
+            support[i] = w * float(cosine[row]) + (1 - w) * covered[i]
             spans[i] = evidence.spans[row]
         return support, spans

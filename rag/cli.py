@@ -332,16 +332,13 @@ def _render(answer) -> str:
 
 def _info(args: argparse.Namespace, settings: Settings) -> int:
     from rag.store import Store, disk_size
-    from rag.stories import group
 
     store = Store.load(settings.index_dir)
     m = store.manifest
     dates = sorted(a["date"] for a in store.articles.values() if a["date"])
-    stories = group({a: meta.get("minhash", []) for a, meta in store.articles.items()},
-                    {a: meta["title"] for a, meta in store.articles.items()})
     info = {
         "index": str(settings.index_dir), "articles": len(store.articles),
-        "stories": len(set(stories.values())),
+        "stories": len(set(store.stories().values())),
         "chunks": store.count(), "model": m["model"], "dim": m["dim"],
         "index_settings": m["settings"], "updated": m["updated"],
         "dates": [dates[0], dates[-1]] if dates else None,

@@ -10,7 +10,6 @@ from typing import Literal
 from rag.embedding import Embedder
 from rag.keyword import KeywordIndex
 from rag.store import Store
-from rag.stories import group
 from rag.types import Chunk, Outlet, Passage
 
 Mode = Literal["hybrid", "dense", "bm25"]
@@ -75,7 +74,7 @@ class Retriever:
         self.keyword = KeywordIndex(
             ids, [chunk_text_for_search(titles[c.article_id], c) for c in store.chunks.values()]
         )
-        self.story = group({a: m.get("minhash", []) for a, m in store.articles.items()}, titles)
+        self.story = store.stories()
         self.stories: dict[str, list[str]] = {}
         for aid, story in self.story.items():
             self.stories.setdefault(story, []).append(aid)
@@ -110,7 +109,7 @@ class Retriever:
         out: list[Passage] = []
         for cid, score in ranked:
             aid = self.store.chunks[cid].article_id
-            if shown.setdefault(self.story.get(aid, aid), aid) != aid:
+            if shown.setdefault(self.story[aid], aid) != aid:
                 continue
             out.append(self._passage(cid, score, len(out) + 1, filters))
             if len(out) == k:
@@ -131,8 +130,7 @@ class Retriever:
     def _passage(self, cid: int, score: float, rank: int, filters: Filters | None) -> Passage:
         chunk = self.store.chunks[cid]
         meta = self.store.articles[chunk.article_id]
-        others = (self.store.articles[a] for a in
-                  self.stories.get(self.story.get(chunk.article_id, ""), ())
+        others = (self.store.articles[a] for a in self.stories[self.story[chunk.article_id]]
                   if a != chunk.article_id)
         also = tuple(Outlet(m["id"], m["title"], m["date"], m["source"]) for m in others
                      if not filters or filters.admits(m))

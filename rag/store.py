@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from rag.stories import signature
+from rag.stories import group, signature
 from rag.types import Article, Chunk, article_meta
 
 FORMAT_VERSION = 1
@@ -85,6 +85,11 @@ class Store:
             return False
         meta["minhash"] = signature(self.chunks[i].text for i in meta["chunk_ids"])
         return True
+
+    def stories(self) -> dict[str, str]:
+        """Article id -> story id, from the signatures and headlines kept per article."""
+        return group({a: m.get("minhash", []) for a, m in self.articles.items()},
+                     {a: m["title"] for a, m in self.articles.items()})
 
     def search(self, query: np.ndarray, k: int, allowed: list[int] | None = None
                ) -> list[tuple[int, float]]:

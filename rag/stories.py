@@ -58,16 +58,17 @@ def group(signatures: Mapping[str, list[int]], titles: Mapping[str, str]) -> dic
     heads = dict(zip(titles, content_terms(list(titles.values())), strict=True))
     lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
     hashes = {a: np.asarray(v, dtype=np.uint64) for a, v in signatures.items() if v}
-    for aid, h in hashes.items():
-        lsh.insert(aid, MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashvalues=h))
+    minhashes = {a: MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashvalues=h)
+                 for a, h in hashes.items()}
+    for aid, m in minhashes.items():
+        lsh.insert(aid, m)
     story = {}
     for aid in sorted(signatures):
         story[aid] = aid
         if aid not in hashes:
             continue
-        candidates = lsh.query(MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME,
-                                       hashvalues=hashes[aid]))
-        for leader in sorted(c for c in candidates if c < aid and story.get(c) == c):
+        for leader in sorted(c for c in lsh.query(minhashes[aid])
+                             if c < aid and story.get(c) == c):
             if _same(hashes[aid], hashes[leader], heads.get(aid), heads.get(leader)):
                 story[aid] = leader
                 break

@@ -58,8 +58,9 @@ def group(signatures: Mapping[str, list[int]], titles: Mapping[str, str]) -> dic
     heads = dict(zip(titles, content_terms(list(titles.values())), strict=True))
     lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
     hashes = {a: np.asarray(v, dtype=np.uint64) for a, v in signatures.items() if v}
-    minhashes = {a: MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashvalues=h)
-                 for a, h in hashes.items()}
+    perms = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME).permutations  # drawn once
+    minhashes = {a: MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashvalues=h,
+                            permutations=perms) for a, h in hashes.items()}
     for aid, m in minhashes.items():
         lsh.insert(aid, m)
     story = {}

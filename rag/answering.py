@@ -1,5 +1,6 @@
-"""Passages -> Draft. The extractive answerer needs no LLM: it quotes the sentences that best
-answer the question, each tied to the passage it came from, and abstains when none does."""
+"""Passages -> Draft. The extractive answerer needs no LLM: it quotes the sentences that answer
+the question, each tied to the passage it came from, names the short answer they hold, and
+abstains when none does."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from typing import Protocol
 
 import numpy as np
 
+from rag import nlp
 from rag.chunking import split_sentences
 from rag.embedding import Embedder
-from rag.keyword import Idf, content_terms, coverage
-from rag.types import Claim, Draft, Passage
+from rag.keyword import Idf, content_terms, coverage, stem
+from rag.metrics import normalise
+from rag.question import Analysis, analyse, mentions
+from rag.types import Claim, Draft, Passage, ShortAnswer
 
 
 class Answerer(Protocol):
@@ -24,19 +28,86 @@ class Answerer(Protocol):
 class _Sentence:
     text: str
     passage: int
-    span: tuple[int, int]
+    span: tuple[int, int]  # article offsets
+    # Entities of the asked-for type the question lacks, each with its closeness to the
+    # question's words in the sentence (1 when next to one, falling with distance).
+    candidates: tuple[tuple[nlp.Entity, float], ...]
+    stems: frozenset[str]  # of its words' lemmas: "led" is "lead", "announced" "announc"
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A possible short answer: an entity of the expected type, scored by the support of every
+    answering unit that holds it (several passages agreeing count for more)."""
+
+    text: str
+    score: float
+    passage: int  # where its best-supported mention is
+    unit: int
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Everything the answerer learned about a question and its passages: the analysis, the
+    candidate units (single sentences and neighbouring pairs) with their support, and which of
+    them answer (hold a candidate of the expected type tied to the question's terms)."""
+
+    question: Analysis
+    sentences: list[_Sentence]
+    units: list[tuple[int, ...]]
+    support: np.ndarray
+    answering: np.ndarray  # bool per unit; all True for a description question
+    unit_vecs: np.ndarray
+    unit_terms: list[frozenset[str]]
+    missing: tuple[str, ...]  # key words of the question no passage mentions
+
+    def candidates(self) -> list[Candidate]:
+        """Short-answer candidates, best first: each scored by its best mention (the support
+        of its unit, how well its label fits, how close it stands to the question's words),
+        plus a little for every further unit that names it. A name also found as part of a
+        longer one ("Rubio", "Marco Rubio") counts for the longer."""
+        found: dict[str, list] = {}  # key -> [text, best, others, passage, unit]
+        for u in np.flatnonzero(self.answering):
+            for i in self.units[u]:
+                for e, near in self.sentences[i].candidates:
+                    w = float(self.support[u]) * self.question.labels[e.label] * near
+                    entry = found.setdefault(normalise(e.text), [e.text, 0.0, 0.0, 0, 0])
+                    if w > entry[1]:
+                        entry[2] += entry[1]
+                        entry[1], entry[3], entry[4] = w, self.sentences[i].passage, int(u)
+                    else:
+                        entry[2] += w
+        keys = sorted(found, key=len, reverse=True)
+        for short in list(keys):
+            longer = next((k for k in keys if k != short and f" {short} " in f" {k} "), None)
+            if longer:
+                entry = found.pop(short)
+                found[longer][2] += entry[1] + entry[2]
+                keys.remove(short)
+        ranked = sorted(found.values(), key=lambda v: -(v[1] + self.AGREE * v[2]))
+        return [Candidate(text, round(best + self.AGREE * others, 4), passage, unit)
+                for text, best, others, passage, unit in ranked]
+
+    AGREE = 0.1  # weight of further mentions: agreement helps, repetition must not dominate
 
 
 class ExtractiveAnswerer:
-    """Quotes the best-supported sentences of the shown passages.
+    """Quotes the sentences that answer the question.
 
     Candidate units are single sentences and pairs of neighbouring sentences (news writing
     often splits one answer in two: "... with Germany. ... a similar agreement with Canada").
     Support = a mix of embedding similarity to the question and the share of the question's
-    content terms the unit contains, each term weighted by its rarity in the index (idf), so
-    "Zambia" counts for more than "India" in an index of Indian news. The best unit answers;
-    further units join when nearly as good and bringing question terms not yet covered, which
-    is how an answer combines articles. Below `min_support` it abstains.
+    terms the unit contains, each weighted by its rarity in the index (idf).
+
+    A question that asks for a kind of thing (a person, a place, a date, an amount: see
+    rag/question.py) is answered only by units that hold one the question does not already
+    name, in a sentence about the question's terms (`TIE`); those rank first, then by support,
+    and the best-supported such entity is the short answer. Without any, or when a name or noun
+    of the question appears in no passage, it abstains: resembling the question is not
+    answering it. A description question ("What is Pax Silica?") is answered by support alone.
+    Further units join when nearly as good and bringing terms (or, for a list question,
+    answers) not yet covered, which is how an answer combines articles. Below `min_support`
+    it abstains.
     """
 
     name = "extractive"
@@ -44,6 +115,9 @@ class ExtractiveAnswerer:
     MIN_WORDS = 6  # shorter lines are headings and captions, not answers
     NEAR_BEST = 0.8  # a further unit must reach this fraction of the best support
     REDUNDANT = 0.9  # cosine above which a further unit repeats what is already chosen
+    TIE = 0.3  # share of the question's terms a unit (with the sentence before) must hold
+    MAX_LIST = 4  # answers named in a list answer when the question gives no number
+    HEAD_BONUS = 1.5  # for a candidate the article itself calls a "minister", a "ministry"...
 
     def __init__(self, embedder: Embedder, min_support: float = 0.45, max_sentences: int = 3,
                  idf: Idf | None = None):
@@ -51,56 +125,176 @@ class ExtractiveAnswerer:
         self.idf = idf
 
     def run(self, question: str, passages: list[Passage]) -> Draft:
-        sentences = self._sentences(passages)
-        if not sentences:
+        reading = self.read(question, passages)
+        if reading is None:
             return Draft([], abstained=True)
-        q_terms, *terms = content_terms([question] + [s.text for s in sentences])
+        q = reading.question
+        if reading.missing:
+            words = ", ".join(f"\u201c{w}\u201d" for w in reading.missing)
+            return Draft([], abstained=True, support=0.0,
+                         reason=f"no passage found mentions {words}")
+        if not reading.answering.any():
+            about = " ".join(q.subject.values())
+            return Draft([], abstained=True, support=0.0, reason=(
+                f"no passage found names {_TYPE_WORDS[q.answer_type]} in a sentence about the "
+                "question" if q.typed else f"no passage found is about \u201c{about}\u201d"))
+        support = reading.support
+        order = sorted(np.flatnonzero(reading.answering), key=lambda u: -support[u])
+        best = float(support[order[0]])
+        if best < self.min_support:
+            return Draft([], abstained=True, support=best)
+        candidates = reading.candidates() if q.typed else []
+        if candidates:  # the short answer's sentence leads
+            order.remove(candidates[0].unit)
+            order.insert(0, candidates[0].unit)
+        chosen = self._choose(reading, order, best)
+        short = self._short(q, [c for c in candidates if c.unit in chosen]) \
+            if candidates else None
+        sentences = reading.sentences
+        claims = [Claim(sentences[i].text, sentences[i].passage, sentences[i].span,
+                        round(float(support[u]), 4)) for u in chosen for i in reading.units[u]]
+        return Draft(claims, abstained=False, support=best, short=short)
+
+    def read(self, question: str, passages: list[Passage]) -> Reading | None:
+        """The question analysed and every unit of the passages scored; None without any."""
+        q = analyse(question)
+        sentences = self._sentences(passages, q)
+        if not sentences:
+            return None
+        # What each sentence and passage says of the question's terms, forms of a word
+        # matched ("Brazilian" for "Brazil"; rag.question.mentions).
+        said = [frozenset(t for t in q.terms | set(q.subject) if mentions(t, words))
+                for words in content_terms([s.text for s in sentences])]
+        heard = [frozenset(t for t in q.terms | set(q.subject) | set(q.key_terms)
+                           if mentions(t, words))
+                 for words in content_terms([f"{p.title}\n{p.chunk.text}" for p in passages])]
+        vocabulary = frozenset().union(*heard)
+        missing = tuple(word for stem, word in q.key_terms.items() if stem not in vocabulary)
+        words = frozenset().union(*content_terms([p.chunk.text for p in passages]),
+                                  *(x.stems for x in sentences))
+        if q.verb and not q.typed and not mentions(q.verb, words):
+            # "How did China respond?": a description is all about its verb, and no passage
+            # has it. (A typed question has its type to check instead; and "sent", "held"
+            # are paraphrased too often to be required.)
+            missing += (q.verb_text,)
         q_vec, *vecs = self.embedder.encode([question] + [s.text for s in sentences])
         units = [(i,) for i in range(len(sentences))] + [
             (i, i + 1) for i in range(len(sentences) - 1)
             if sentences[i].passage == sentences[i + 1].passage
         ]
         unit_vecs = np.stack([_unit(sum(vecs[i] for i in u)) for u in units])
-        unit_terms = [frozenset().union(*(terms[i] for i in u)) & q_terms for u in units]
+        unit_terms = [frozenset().union(*(said[i] for i in u)) & q.terms for u in units]
+        # Terms count only where some passage uses them: a question's paraphrase ("job" for
+        # "Under Secretary") is no reason to pass a sentence over. A name no passage has
+        # is dealt with above (`missing`).
+        usable = q.terms & vocabulary
         w = self.SIMILARITY_WEIGHT
-        support = w * (unit_vecs @ q_vec) + (1 - w) * coverage(q_terms, unit_terms, self.idf)
-        order = np.argsort(-support, kind="stable")
-        best = float(support[order[0]])
-        if best < self.min_support:
-            return Draft([], abstained=True, support=best)
+        support = w * (unit_vecs @ q_vec) + (1 - w) * coverage(usable, unit_terms, self.idf)
+        # An answer comes from a passage that names what the question is about.
+        answering = np.array([set(q.subject) <= heard[sentences[u[0]].passage] for u in units])
+        if q.typed:
+            # A unit answers when one of its sentences holds a candidate and is about the
+            # question: it holds a share of the question's terms (counting only terms some
+            # passage uses: a paraphrase is no reason to pass a sentence over) and the verb
+            # asked about, when some passage uses it ("which city hosted the summit?" is not
+            # answered by a sentence naming a country at the summit).
+            tie = coverage(usable, said, self.idf)
+            used = frozenset().union(*(x.stems for x in sentences))
+            verb = q.verb if q.verb in used else None
+            fit = np.array([max((q.labels[e.label] for e, _ in x.candidates), default=0.0)
+                            if tie[i] >= self.TIE else 0.0 for i, x in enumerate(sentences)])
+            best_fit = np.array([max(fit[i] for i in u) if verb is None or any(
+                verb in sentences[i].stems for i in u) else 0.0 for u in units])
+            answering &= best_fit > 0
+            support = support * (0.5 + 0.5 * best_fit)  # a person answers "who" best
+        return Reading(q, sentences, units, support, answering, unit_vecs, unit_terms, missing)
 
-        chosen: list[int] = []  # unit indices
+    def _choose(self, reading: Reading, order: list[int], best: float) -> list[int]:
+        """The best answering unit, then those nearly as good that add terms (or answers)."""
+        chosen: list[int] = []
         used: set[int] = set()  # sentence indices
         covered: frozenset[str] = frozenset()
+        named: set[str] = set()
+        q, units, vecs = reading.question, reading.units, reading.unit_vecs
         for u in order:
-            if support[u] < self.NEAR_BEST * best:
+            if chosen and reading.support[u] < self.NEAR_BEST * best:
                 break
             unit = units[u]
             if used & set(unit) or len(used) + len(unit) > self.max_sentences:
                 continue
-            repeats = chosen and max(float(unit_vecs[u] @ unit_vecs[c]) for c in chosen)
-            if chosen and (not unit_terms[u] - covered or repeats > self.REDUNDANT):
+            answers = {normalise(e.text) for i in unit for e, _ in reading.sentences[i].candidates}
+            new = bool(reading.unit_terms[u] - covered) or (q.many and bool(answers - named))
+            repeats = chosen and max(float(vecs[u] @ vecs[c]) for c in chosen)
+            if chosen and (not new or repeats > self.REDUNDANT):
                 continue
             chosen.append(int(u))
             used |= set(unit)
-            covered |= unit_terms[u]
-        return Draft([Claim(sentences[i].text, sentences[i].passage, sentences[i].span,
-                            round(float(support[u]), 4)) for u in chosen for i in units[u]],
-                     abstained=False, support=best)
+            covered |= reading.unit_terms[u]
+            named |= answers
+        return chosen
 
-    def _sentences(self, passages: list[Passage]) -> list[_Sentence]:
-        """Sentences of all passages in reading order, each once (overlapping chunks share some)."""
+    def _short(self, q: Analysis, candidates: list[Candidate]) -> ShortAnswer:
+        """The best candidate; for a list question ("which two countries"), the candidates of
+        the best unit and those that join it, as many as asked."""
+        first = candidates[0]
+        if not q.many:
+            return ShortAnswer(first.text, first.passage)
+        n = q.count or self.MAX_LIST
+        names = [c.text for c in candidates[:n]]
+        text = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        return ShortAnswer(text, first.passage)
+
+    def _sentences(self, passages: list[Passage], q: Analysis) -> list[_Sentence]:
+        """Sentences of all passages in reading order, each once (overlapping chunks share
+        some), with the entities in them that could answer `q`."""
         seen: set[tuple[str, int]] = set()
         out = []
+        notes = [nlp.annotate(p.chunk.text) for p in passages] if q.typed else []
+        known = [e for n in notes for e in n.entities]
         for i, p in enumerate(passages):
+            note = notes[i] if notes else None
+            entities = nlp.repeated(p.chunk.text, list(note.entities), known) if note else []
             for s, e in split_sentences(p.chunk.text):
                 key = (p.chunk.article_id, p.chunk.start + s)
                 text = p.chunk.text[s:e]
                 if key in seen or len(text.split()) < self.MIN_WORDS:
                     continue
                 seen.add(key)
-                out.append(_Sentence(text, i, (key[1], p.chunk.start + e)))
+                found: tuple = ()
+                stems: frozenset[str] = frozenset()
+                if note is not None:
+                    words = [(at, stem(lemma)) for at, lemma in note.lemmas if s <= at < e]
+                    stems = frozenset(w for _, w in words)
+                    asked = [at for at, w in words if mentions(w, q.terms)]
+                    typed = [at for at, w in words if w == q.head]
+                    found = tuple((x, _near(x, asked) * (self.HEAD_BONUS if _named_as(x, typed)
+                                                          else 1.0))
+                                  for x in entities
+                                  if s <= x.start and x.end <= e and x.label in q.labels
+                                  and not q.names(x.text))
+                out.append(_Sentence(text, i, (key[1], p.chunk.start + e), found, stems))
         return out
+
+
+_TYPE_WORDS = {"person": "a person", "organisation": "an organisation",
+               "place": "a place", "date": "a date", "duration": "a length of time",
+               "number": "a number", "money": "an amount of money",
+               "percent": "a percentage", "measure": "an amount"}
+
+
+def _named_as(entity: nlp.Entity, typed: list[int], reach: int = 25) -> bool:
+    """The noun the question asks about is in the entity or just before it ("the Ministry of
+    Electronics" for "which ministry", "Prime Minister Narendra Modi" for "which minister")."""
+    return any(entity.start - reach <= at < entity.end for at in typed)
+
+
+def _near(entity: nlp.Entity, asked: list[int], scale: float = 60.0) -> float:
+    """1 for an entity next to a word of the question, falling with the distance in
+    characters (half at `scale`): the answer to "where is X based?" stands near "based"."""
+    if not asked:
+        return 0.5
+    gap = min(max(entity.start - at, at - entity.end, 0) for at in asked)
+    return 1.0 / (1.0 + gap / scale)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:

@@ -9,8 +9,8 @@ from rag.temporal import TimeScope
 from rag.types import Answer, Citation, Draft, Passage, Sentence
 
 ABSTAIN_TEXT = (
-    "The indexed articles don't answer this question. The closest passages are listed below; "
-    "they may help you rephrase it."
+    "The indexed articles don't answer this question{why}. The closest passages are listed "
+    "below; they may help you rephrase it."
 )
 
 
@@ -38,7 +38,8 @@ def cite(question: str, draft: Draft, passages: list[Passage],
     rejected = [Sentence(c.text, (), False, c.support) for c in claims if not c.verified]
     if draft.abstained or not any(shown):
         text = (OUT_OF_RANGE_TEXT.format(note=scope.describe())
-                if not passages and scope and scope.dated else ABSTAIN_TEXT)
+                if not passages and scope and scope.dated else
+                ABSTAIN_TEXT.format(why=f": {draft.reason}" if draft.reason else ""))
         return Answer(question, text, True, [], passages, timings_ms or {},
                       sentences=rejected, **meta)
     numbers: dict[int, int] = {}  # passage index -> citation number
@@ -55,5 +56,7 @@ def cite(question: str, draft: Draft, passages: list[Passage],
         sentences.append(Sentence(claim.text, (n,), True, claim.support))
     citations = [Citation(n, passages[i], tuple(sorted(set(spans[i])))) for i, n in numbers.items()]
     weak = draft.support is not None and draft.support < weak_below
+    short = draft.short if draft.short and draft.short.passage in numbers else None
     return Answer(question, " ".join(texts), False, citations, passages, timings_ms or {},
-                  weak=weak, sentences=sentences, **meta)
+                  weak=weak, sentences=sentences, short_answer=short and short.text,
+                  short_citation=short and numbers[short.passage], **meta)

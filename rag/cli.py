@@ -311,7 +311,9 @@ def _read_questions(path: Path) -> Iterator[tuple[int, str | None]]:
 def _render(answer) -> str:
     from rag.citing import WEAK_NOTE
 
-    out = [answer.text, *([f"({WEAK_NOTE} Check the sources.)"] if answer.weak else []),
+    short = ([f"Answer: {answer.short_answer} [{answer.short_citation}]", ""]
+             if answer.short_answer else [])
+    out = [*short, answer.text, *([f"({WEAK_NOTE} Check the sources.)"] if answer.weak else []),
            *([f"({answer.fallback})"] if answer.fallback else [])]
     if answer.scope:
         out.append(f"({answer.scope.describe()}"

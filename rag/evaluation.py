@@ -86,9 +86,10 @@ def score(item: EvalItem, answer: dict, ranked: list[str], k: int) -> dict[str, 
         m["ndcg@10"] = ndcg_at_k(ranked, relevant, 10)
     text, cited = answer["answer"], answer["citations"]
     if item.answers:
-        m["answer_contained"] = answer_contained(text, item.answers)
-        m["exact_match"] = exact_match(text, item.answers)
-        m["f1"] = token_f1(text, item.answers)
+        short = short_text(answer)
+        m["answer_contained"] = answer_contained(f"{short}\n{text}", item.answers)
+        m["exact_match"] = exact_match(short, item.answers)
+        m["f1"] = token_f1(short, item.answers)
     m["citation_validity"] = _validity(answer)
     if cited and not answer["abstained"]:
         good = [c for c in cited if c["doc_id"] in relevant
@@ -97,6 +98,12 @@ def score(item: EvalItem, answer: dict, ranked: list[str], k: int) -> dict[str, 
         if relevant:
             m["citation_recall"] = len(relevant & {c["doc_id"] for c in cited}) / len(relevant)
     return m
+
+
+def short_text(answer: dict) -> str:
+    """What exact match and F1 score: the short answer, else (a description, or an answerer
+    that gives none) the whole answer."""
+    return answer["short_answer"]["text"] if answer.get("short_answer") else answer["answer"]
 
 
 def _validity(answer: dict) -> float:
@@ -183,7 +190,8 @@ def _failure(row: dict) -> dict:
         why = "answer lacks every expected string"
     return {"id": item.id, "type": item.type, "question": item.question, "why": why,
             "expected": list(item.answers), "sources": list(item.sources),
-            "got": answer["answer"], "abstained": answer["abstained"],
+            "got": answer["answer"], "short_answer": answer.get("short_answer"),
+            "abstained": answer["abstained"],
             "fallback": answer["fallback"],
             "cited": [{"n": c["n"], "doc_id": c["doc_id"], "text": c["text"]}
                       for c in answer["citations"]]}

@@ -16,6 +16,11 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+def stem(word: str) -> str:
+    """One lower-case word as BM25 and `content_terms` stem it."""
+    return _stemmer().stemWord(word.lower())
+
+
 def tokenize(texts: list[str], stopwords: str | list[str] = "en") -> list[list[str]]:
     """Lower-cased, stopword-free, stemmed terms: the same analysis for chunks and queries."""
     import bm25s

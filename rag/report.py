@@ -40,7 +40,8 @@ def write(report: dict, out: Path, comparison: list | None = None) -> list[Path]
     md += [f"## Failures ({len(report['failures'])})", ""]
     for f in report["failures"]:
         md += [f"### {f['id']} ({f['type']}): {f['why']}", f"- question: {f['question']}",
-               f"- expected: {f['expected']} from {f['sources']}", f"- got: {f['got']}"]
+               f"- expected: {f['expected']} from {f['sources']}",
+               f"- short answer: {(f.get('short_answer') or {}).get('text')}", f"- got: {f['got']}"]
         md += [f"  - [{c['n']}] {c['doc_id']}: {c['text'][:200]}…" for c in f["cited"]]
         md += [f"- fallback: {f['fallback']}"] if f.get("fallback") else []
         md.append("")

@@ -1,12 +1,15 @@
 """Question + as-of date -> TimeScope: the dates a question means, read with dateparser.
 
 News questions are about time ("what did India sign last week?"). dateparser finds and reads
-the date words; this module only decides what they mean for a search: a range ("last week",
-"yesterday"), an open end ("since January", "before February 10"), a named event date whose
-reports are preferred ("on February 2", "in June"), an event the articles date ("before the
-ministerial", resolved by the pipeline with `event_date`), or, with no date words at all, a
-preference for recent articles. The as-of date bounds every range: an article published after
-it is never searched.
+the date words; this module only decides what they mean for a search: the days an event
+happened, whose reports (then and in the week after) are searched and preferred ("last week",
+"yesterday", "on February 2", "in June"), an open end ("since January", "before February 10"),
+an event the articles date ("before the ministerial", resolved by the pipeline with
+`event_date`), or, with no date words at all, a preference for recent articles. The as-of date
+bounds every range: an article published after it is never searched.
+
+Articles use the same words relative to their own date ("last week", "on Tuesday"):
+`relative_dates` says which days they meant, for quotes read long after.
 """
 
 from __future__ import annotations
@@ -25,22 +28,34 @@ from rag.keyword import content_terms
 _MONTHS = (r"january|february|march|april|june|july|august|september|october|november|december"
            r"|jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec")
 _WEEKDAY = re.compile(r"\b(mon|tues|wednes|thurs|fri|satur|sun)day\b", re.IGNORECASE)
+# A month or a year: a date that reads the same whenever it was written.
+_NAMED = re.compile(rf"\b({_MONTHS})\b\.?|\b(?-i:May)\b|\b(19|20)\d\d\b", re.IGNORECASE)
 _DATE_WORD = re.compile(
-    rf"\b({_MONTHS})\b\.?|\b(?-i:May)\b|{_WEEKDAY.pattern}|\b(today|yesterday|tonight)\b|"
-    r"\b(this|last|next|past|previous)\s+(week|weekend|month|year)\b|\b(19|20)\d\d\b|\bago\b",
-    re.IGNORECASE)
+    rf"{_NAMED.pattern}|{_WEEKDAY.pattern}|\b(today|yesterday|tonight|tomorrow)\b|"
+    r"\b(this|last|next|past|previous)\s+(week|weekend|month|year)\b|\bago\b", re.IGNORECASE)
 # "3 days", "two weeks": a date only after "last"/"past" ("in the last 3 days").
 _DURATION = re.compile(r"(a|an|one|two|three|four|five|six|seven|eight|nine|ten|few|several|"
                        r"\d+)[\s-]+(day|week|month|year)s?", re.IGNORECASE)
 _RELATIVE = re.compile(r"\b(today|yesterday|tonight|week|weekend|month|year|ago)\b",
                        re.IGNORECASE)
+# Words speaking of what is to come: a bare weekday after them in its clause is the next one
+# ("will meet on Tuesday"), not the last one ("said on Tuesday").
+_FUTURE = re.compile(r"\b(will|shall|would|going to|set to|(is|are) (to|due)|expected|scheduled|"
+                     r"planned|plans?|to be|upcoming)\b|'ll\b", re.IGNORECASE)
+_CLAUSE = re.compile(r"[^.!?;:,()\u2014]*$")
+# dateparser's search misses a date before a comma ("last month, he said"; dateparser issue
+# 391), but not before a semicolon, as long: the text is searched with those commas replaced,
+# except within a date ("Tuesday, February 24, 2026").
+_COMMA = re.compile(rf",(?!\s*(\d|({_MONTHS}|may)\b))", re.IGNORECASE)
+# It also reads "3 days and last week" as one date (3 days before last week): two dates here.
+_AND = re.compile(r"\s+and\s+", re.IGNORECASE)
 # Reports of an event keep coming for about a week after it.
 REPORT_LAG_DAYS = 7
 _SINCE = re.compile(r"\b(since|after|from|starting)\s+(the\s+)?$|\b(last|past)\s+$", re.IGNORECASE)
 _BEFORE = re.compile(r"\b(before|prior\s+to)\s+(the\s+)?$", re.IGNORECASE)
 _UNTIL = re.compile(r"\b(until|till|by|up\s+to)\s+(the\s+)?$", re.IGNORECASE)
 _BETWEEN = re.compile(r"\b(between|from)\s+(the\s+)?$", re.IGNORECASE)
-_LEADING = re.compile(r"^(in|on|during|of|from|about|the|since|after|before|until|by|at)\s+",
+_LEADING = re.compile(r"^(in|on|during|of|from|about|the|since|after|before|until|by|at|and)\s+",
                       re.IGNORECASE)
 # "before the ministerial", "after the summit": an event the articles may date.
 _BEFORE_WORDS = ("before", "ahead of", "prior to")
@@ -48,7 +63,7 @@ _EVENT = re.compile(r"\b(?P<relation>before|ahead of|prior to|after|since|follow
                     r"(?P<event>[A-Za-z][\w'-]*(?:\s+(?-i:[A-Z])[\w'-]*)*)", re.IGNORECASE)
 _NOT_EVENTS = {"beginning", "start", "end", "first", "last", "middle", "rest", "time", "day",
                "week", "month", "year", "past", "news", "article", "articles"}
-_TRAILING = re.compile(r"\s+(on|in|of|after|at|for|to|a)$", re.IGNORECASE)
+_TRAILING = re.compile(r"(\s+(on|in|of|after|at|for|to|a|the|and))+$", re.IGNORECASE)
 # "What happened over time" questions: the answer is a sequence, so it is ordered by date.
 _TIMELINE = re.compile(
     r"\b(timeline|over time|so far|history of|how (has|have|did) .+ (changed?|evolved?|developed?"
@@ -61,8 +76,8 @@ class TimeScope:
     """How a question is placed in time. Dates are ISO strings, ranges inclusive.
 
     `since`/`until` bound which articles are searched; `prefer` is the window whose articles
-    are ranked up (the days just before `as_of` for a question that names no date; a named
-    event's day or month and the week of reports after it).
+    are ranked up (the days just before `as_of` for a question that names no date; the days of
+    the event the question dates and the week of reports after it).
     """
 
     as_of: str
@@ -75,6 +90,9 @@ class TimeScope:
     # once dated, `anchor` says where the date came from.
     event: tuple[str, str] | None = None
     anchor: str | None = None
+    # the days `phrase` dates the event to ("last week": its Monday to Sunday), which the
+    # searched articles may report a few days later
+    event_days: tuple[str, str] | None = None
 
     @property
     def dated(self) -> bool:
@@ -94,9 +112,14 @@ class TimeScope:
             return f"searching articles published up to {self.as_of}"
         span = f"from {self.since} to {self.until}" if self.since else f"up to {self.until}"
         line = f"searching articles {span}"
-        if self.prefer:
+        if self.prefer and self.prefer != (self.since, self.until):
             line += f", first those from {self.prefer[0]} to {self.prefer[1]}"
-        return f"{line} (read from \u201c{self.phrase}\u201d{self.anchor or ''})"
+        read = f"read from \u201c{self.phrase}\u201d{self.anchor or ''}"
+        if self.event_days:
+            first, last = self.event_days
+            read = f"events of {first if first == last else f'{first} to {last}'}, {read}, " \
+                   "and their reports"
+        return f"{line} ({read})"
 
     def to_json(self) -> dict:
         return {"as_of": self.as_of, "since": self.since, "until": self.until,
@@ -134,11 +157,56 @@ def event_date(text: str, event: str, published: str | None) -> date | None:
 
 
 @dataclass(frozen=True)
+class RelativeDate:
+    """A date expression in a text, as written at `start:end`, and the days `first` to `last`
+    (inclusive) it stood for on the day the text was written."""
+
+    phrase: str
+    start: int
+    end: int
+    first: date
+    last: date
+
+    def note(self) -> str:
+        """The phrase and its days ("last week = 16\u201322 Feb 2026"), to set beside a quote
+        that is read long after it was written."""
+        a, b = self.first, self.last
+        if a == b:
+            days = f"{a:%a} {a.day} {a:%b %Y}" if _WEEKDAY.search(self.phrase) else \
+                f"{a.day} {a:%b %Y}"
+        elif a == date(a.year, 1, 1) and b == date(a.year, 12, 31):
+            days = str(a.year)
+        elif a.day == 1 and (b + timedelta(days=1)).day == 1 and (a.year, a.month) == (
+                b.year, b.month):
+            days = f"{a:%B %Y}"
+        elif (a.year, a.month) == (b.year, b.month):
+            days = f"{a.day}\u2013{b.day} {b:%b %Y}"
+        elif a.year == b.year:
+            days = f"{a.day} {a:%b} \u2013 {b.day} {b:%b %Y}"
+        else:
+            days = f"{a.day} {a:%b %Y} \u2013 {b.day} {b:%b %Y}"
+        return f"{self.phrase} = {days}"
+
+
+def relative_dates(text: str, published: str | None) -> list[RelativeDate]:
+    """The date words of an article sentence that count from the article's own date ("last
+    week", "yesterday", "on Tuesday"), with the days they meant: quoted months later, they
+    would mislead. Dates naming a month or year read the same any day and are left out; so
+    are all of them when the article is undated. A bare weekday is the last one up to the
+    publication day, or the next one from it when its clause speaks of the future ("expected
+    to be granted on Tuesday")."""
+    if not published:
+        return []
+    return [d for d in _dates(text, date.fromisoformat(published), future=True)
+            if not _NAMED.search(d.phrase)]
+
+
+@dataclass(frozen=True)
 class _Found:
     phrase: str
     since: date | None
     until: date | None
-    prefer: tuple[date, date] | None = None
+    event_days: tuple[date, date] | None = None  # the days the words date the event to
 
 
 def interpret(question: str, as_of: date | None = None, read_dates: bool = True) -> TimeScope:
@@ -158,50 +226,37 @@ def _interpret(question: str, as_of: date, read_dates: bool) -> TimeScope:
         return TimeScope(day, until=day, prefer=None if timeline else (day, day),
                          timeline=timeline, event=event)
     until = min(found.until, as_of) if found.until else as_of
-    prefer = found.prefer and (found.prefer[0].isoformat(),
-                               min(found.prefer[1], as_of).isoformat())
+    prefer = days = None
+    if found.event_days:
+        first, last = found.event_days
+        days = first.isoformat(), min(last, as_of).isoformat()
+        prefer = first.isoformat(), min(last + timedelta(days=REPORT_LAG_DAYS), as_of).isoformat()
     return TimeScope(day, found.since.isoformat() if found.since else None, until.isoformat(),
-                     found.phrase, prefer, timeline)
+                     found.phrase, prefer, timeline, event_days=days)
 
 
 def _find(question: str, as_of: date, future: bool = False) -> _Found | None:
     """The question's date expression: the first one, or a range "between/from X and/to Y"
     when two follow each other that way.
 
-    Words relative to now ("last week", "yesterday", "this year", "the past 3 days") bound the
-    search. A named day, month or year is usually when the event happened: articles from
-    before it cannot report it, so it bounds the search from below, and its reports (that day
-    or month and the week after) are preferred, while a later article looking back on it can
-    still be found. `future`: also dates after `as_of` (an article announcing an event).
+    Most date words say when the event happened, whether relative to now ("last week",
+    "yesterday", "this year") or named ("on February 2", "in June"): articles from before
+    those days cannot report it, and its reports come then and in the `REPORT_LAG_DAYS`
+    after, so those are preferred. After relative words the search ends there too, the
+    question being about that time; after a named date, a later article looking back on it
+    can still be found. An open end ("since January", "the past 3 days", "before February
+    10") only bounds the search. `future`: also dates after `as_of` (an article announcing an
+    event).
     """
-    from dateparser.search import search_dates
-
-    base = datetime(as_of.year, as_of.month, as_of.day)
-    dates = []  # (start in question, end in question, phrase, first day, last day)
-    for raw, _ in search_dates(question, languages=["en"], settings=_settings(base, future)) or []:
-        phrase = _TRAILING.sub("", raw.strip())
-        while _LEADING.match(phrase):
-            phrase = _LEADING.sub("", phrase, count=1)
-        at = question.find(raw) + raw.find(phrase)
-        last_n = _DURATION.fullmatch(phrase) and re.search(r"\b(last|past)\s+$", question[:at])
-        if not (_DATE_WORD.search(phrase) or last_n):
-            continue
-        phrase, day, period = _read(question, at, phrase, base, future)
-        if day is None:
-            continue
-        if _WEEKDAY.fullmatch(phrase):  # "Thursday", asked on a Thursday, is that day
-            day = as_of - timedelta(days=(as_of.weekday() - day.weekday()) % 7)
-        start, end = _period(day, period, as_of)
-        if start > as_of and not future:  # a plan ("next month"): not when articles appeared
-            continue
-        dates.append((at, at + len(phrase), phrase, start, end))
+    dates = _dates(question, as_of, future)
     if not dates:
         return None
-    at, end_at, phrase, start, end = dates[0]
-    before = question[:at]
+    first = dates[0]
+    phrase, start, end = first.phrase, first.first, first.last
+    before = question[:first.start]
     if len(dates) > 1 and _BETWEEN.search(before) and \
-            re.fullmatch(r"\s*(and|to|until|-|\u2013)\s*", question[end_at:dates[1][0]]):
-        phrase, end = question[at:dates[1][1]], dates[1][4]
+            re.fullmatch(r"\s*(and|to|until|-|\u2013)\s*", question[first.end:dates[1].start]):
+        phrase, end = question[first.start:dates[1].end], dates[1].last
     elif _SINCE.search(before) or re.search(r"\bago\b", phrase):
         return _Found(phrase, start, None)
     elif _BEFORE.search(before):
@@ -209,8 +264,48 @@ def _find(question: str, as_of: date, future: bool = False) -> _Found | None:
     elif _UNTIL.search(before):
         return _Found(phrase, None, end)
     if _RELATIVE.search(phrase):
-        return _Found(phrase, start, end)
-    return _Found(phrase, start, None, (start, end + timedelta(days=REPORT_LAG_DAYS)))
+        return _Found(phrase, start, end + timedelta(days=REPORT_LAG_DAYS), (start, end))
+    return _Found(phrase, start, None, (start, end))
+
+
+def _dates(text: str, as_of: date, future: bool) -> list[RelativeDate]:
+    """Every date expression in `text` (a question or a sentence), read as of `as_of`.
+
+    A bare weekday is the last one up to `as_of` ("Thursday", asked on a Thursday, is that
+    day) or, with `future` and a clause that speaks of what is to come, the next one from it.
+    Without `future`, dates after `as_of` are plans ("next month"), not dates of articles.
+    """
+    from dateparser.search import search_dates
+
+    base = datetime(as_of.year, as_of.month, as_of.day)
+    searchable = _COMMA.sub(";", text)
+    dates, searched = [], 0
+    found = search_dates(searchable, languages=["en"], settings=_settings(base, future)) or []
+    for raw in (part for whole, _ in found for part in _AND.split(whole)):
+        phrase = _TRAILING.sub("", raw.strip())
+        while _LEADING.match(phrase):
+            phrase = _LEADING.sub("", phrase, count=1)
+        at = searchable.find(raw, searched)  # matches come in order; a phrase may come twice
+        if at < 0:
+            continue
+        searched = at + len(raw)
+        at += raw.find(phrase)
+        phrase = text[at:at + len(phrase)]
+        last_n = _DURATION.fullmatch(phrase) and re.search(r"\b(last|past)\s+$", text[:at])
+        if not (_DATE_WORD.search(phrase) or last_n):
+            continue
+        phrase, day, period = _read(text, at, phrase, base, future)
+        if day is None:
+            continue
+        if _WEEKDAY.fullmatch(phrase):
+            back = (as_of.weekday() - day.weekday()) % 7
+            ahead = future and _FUTURE.search(_CLAUSE.search(text[:at]).group())
+            day = as_of + timedelta(days=(-back) % 7) if ahead else as_of - timedelta(days=back)
+        start, end = (day, as_of) if last_n else _period(day, period, as_of)
+        if start > as_of and not future:
+            continue
+        dates.append(RelativeDate(phrase, at, at + len(phrase), start, end))
+    return dates
 
 
 def _read(question: str, at: int, phrase: str, base: datetime, future: bool

@@ -83,11 +83,15 @@ class Answer:
     sentences: list[Sentence] = field(default_factory=list)
     backend: str = "extractive"
     fallback: str | None = None  # why a generative backend's answer was replaced by quotes
+    short_answer: str | None = None  # the name, date, number or phrase asked for
+    short_citation: int | None = None  # the citation its sentence carries
 
     def to_json(self) -> dict:
         """The `rag ask --json` shape, shared by the CLI, the UI's API and the eval runner."""
         return {
             "question": self.question,
+            "short_answer": {"text": self.short_answer, "citation": self.short_citation}
+            if self.short_answer else None,
             "answer": self.text,
             "abstained": self.abstained,
             "weak_evidence": self.weak,
@@ -139,6 +143,14 @@ class Claim:
     verified: bool = True
 
 
+@dataclass(frozen=True)
+class ShortAnswer:
+    """The answer itself (a name, date, number or phrase), as written in a quoted sentence."""
+
+    text: str
+    passage: int  # index into the shown passages
+
+
 @dataclass
 class Draft:
     """An answerer's output before citation numbering and checking."""
@@ -149,3 +161,5 @@ class Draft:
     backend: str = "extractive"
     fallback: str | None = None  # set when a generative backend fell back to the extractive one
     timings_ms: dict[str, float] = field(default_factory=dict)  # e.g. the model's first token
+    short: ShortAnswer | None = None  # the answer itself, found in one of the claims
+    reason: str | None = None  # why it abstained, when it can say ("no passage mentions ...")

@@ -75,17 +75,27 @@ def test_articles_after_the_as_of_date_are_never_used(news):
 
 
 def test_last_week_selects_that_weeks_articles(news):
-    # as of Tuesday 3 March, last week is Monday 23 February to Sunday 1 March
+    # as of Tuesday 3 March, last week is Monday 23 February to Sunday 1 March, reported up to
+    # as-of
     answer = news.ask("What did the Cabinet plan with Germany last week?", k=10,
                       as_of=date(2026, 3, 3))
     assert _articles(answer) == {NEWER}  # one story: the copy is named, not shown again
     time = answer.to_json()["time"]
-    assert (time["since"], time["until"], time["phrase"]) == ("2026-02-23", "2026-03-01",
+    assert (time["since"], time["until"], time["phrase"]) == ("2026-02-23", "2026-03-03",
                                                               "last week")
-    assert "from 2026-02-23 to 2026-03-01" in time["note"]
+    assert "from 2026-02-23 to 2026-03-03 (events of 2026-02-23 to 2026-03-01" in time["note"]
     earlier = news.ask("Who spoke ahead of the ministerial last week?", k=10,
                        as_of=date(2026, 2, 10))
     assert _articles(earlier) == {OLDER}
+
+
+def test_last_weeks_event_is_found_in_its_report_this_week(pipeline):
+    """Issue 10: as of Sunday 1 March, last week is 16 to 22 February; the seed reporting
+    that week's news was published on 24 February."""
+    answer = pipeline.ask("What did India agree with Brazil last week?", k=10,
+                          as_of=date(2026, 3, 1))
+    assert (answer.scope.since, answer.scope.until) == ("2026-02-16", "2026-03-01")
+    assert _articles(answer) == {NEWER}
 
 
 def test_date_reading_can_be_undone(news):

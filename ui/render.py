@@ -12,15 +12,23 @@ _CITE = re.compile(r"\[(\d+)\]")
 
 
 def answer_markdown(answer: dict, turn: int) -> str:
-    """The answer with each [n] a link to its source card (ui/app.py's script scrolls to it)."""
+    """The short answer in bold, then the quotes; each [n] links to its source card (ui/app.py's
+    script scrolls to it) and is followed by its article's date."""
     text = html.escape(answer["answer"], quote=False)
     notes = [f"_{html.escape(answer['fallback'], quote=False)}_"] if answer["fallback"] else []
     if answer["abstained"]:
         return "\n\n".join([text, *notes])
-    linked = _CITE.sub(lambda m: f"[\\[{m[1]}\\]](#src-{turn}-{m[1]})", text)
+    dates = {c["n"]: c["date"] or "undated" for c in answer["citations"]}
+
+    def link(n: int) -> str:
+        return f"[\\[{n}\\]](#src-{turn}-{n}) <small>{dates.get(n, '')}</small>"
+
+    short = answer.get("short_answer")
+    head = [f"**{html.escape(short['text'], quote=False)}** {link(short['citation'])}"] \
+        if short else []
     if answer["weak_evidence"]:
         notes.append(f"_{WEAK_NOTE} Check the sources._")
-    return "\n\n".join([linked, *notes])
+    return "\n\n".join([*head, _CITE.sub(lambda m: link(int(m[1])), text), *notes])
 
 
 def sources_html(turns: list[dict], active: int | None = None) -> str:

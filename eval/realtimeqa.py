@@ -2,11 +2,15 @@
 questions.jsonl of weekly quiz questions) for bm25 / dense / hybrid.
 
 - gold-article hit@1/5/10, MRR@10, nDCG@10 on the questions that name a gold article;
-- answer_contained, exact_match, f1 of the extractive answer against `answer_text`;
-- mc_accuracy: among the four `choices`, the one best supported by the top-k passages, where
-  support(choice) = sum over passages containing the choice (normalised) of 1/rank, plus the
-  best cosine between "question + choice" and a passage (which breaks ties and covers
-  paraphrase). No LLM involved.
+- answer_contained of the answer (short answer and quotes), exact_match and f1 of its short
+  answer, against `answer_text`; answered: the share not abstained on (every question here
+  has an answer);
+- mc_accuracy: among the four `choices`, the one the extractive answerer's evidence names
+  (rag.answering.Reading): the choice matching its best short-answer candidate, else the
+  choice found in its best answering sentence; when the evidence names none, the one best
+  supported by the top-k passages, support(choice) = sum over passages containing the choice
+  (normalised) of 1/rank, plus the best cosine between "question + choice" and a passage.
+  No LLM involved.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from eval.common import DEPTH, mean, open_index, retrieval_metrics, write_jsonl
-from rag.evaluation import ranked_articles
+from rag.evaluation import ranked_articles, short_text
 from rag.metrics import answer_contained, exact_match, token_f1
 from rag.pipeline import Pipeline
 from rag.retrieval import MODES, Mode
@@ -69,23 +73,51 @@ def evaluate(pipeline: Pipeline, questions: list[dict], mode: Mode, answers: boo
         if not answers:
             continue
         passages = deep[: pipeline.settings.k]  # ranking above; its top k answer
-        answer = pipeline.answer(q["question"], passages, scope=scope)
+        answer = pipeline.answer(q["question"], passages, scope=scope).to_json()
+        short = short_text(answer)
         pick = choose(pipeline, q["question"], q["choices"], passages)
-        rows.append({"answer_contained": answer_contained(answer.text, q["answer_text"]),
-                     "exact_match": exact_match(answer.text, q["answer_text"]),
-                     "f1": token_f1(answer.text, q["answer_text"]),
+        rows.append({"answer_contained": answer_contained(f"{short}\n{answer['answer']}",
+                                                          q["answer_text"]),
+                     "exact_match": exact_match(short, q["answer_text"]),
+                     "f1": token_f1(short, q["answer_text"]),
+                     "answered": float(not answer["abstained"]),
                      "mc_accuracy": float(pick in q["answer_idx"])})
     return {**{k: v for k, v in mean(gold).items() if k != "recall@100"}, **mean(rows)}
 
 
 def choose(pipeline: Pipeline, question: str, choices: list[str],
            passages: list[Passage]) -> int:
-    """Index of the choice the passages support best (see the module docstring)."""
+    """Index of the choice the evidence names (see the module docstring)."""
     if not passages:
         return 0
+    named = evidence_choice(pipeline, question, choices, passages)
+    if named is not None:
+        return named
     lexical = [sum(answer_contained(p.chunk.text, [c]) / p.rank for p in passages)
                for c in choices]
     vectors = pipeline.embedder.encode([f"{question} {c}" for c in choices]
                                        + [p.chunk.text for p in passages])
     semantic = (vectors[: len(choices)] @ vectors[len(choices) :].T).max(axis=1)
     return int(np.argmax(np.asarray(lexical) + semantic))
+
+
+def evidence_choice(pipeline: Pipeline, question: str, choices: list[str],
+                    passages: list[Passage]) -> int | None:
+    """The choice that the best short-answer candidate is (or contains, or is part of), else
+    the choice in the best-supported answering unit; None when the evidence names none."""
+    reading = pipeline.answerer_for("extractive").read(question, passages)
+    if reading is None:
+        return None
+    for candidate in reading.candidates():
+        hits = [i for i, c in enumerate(choices)
+                if answer_contained(candidate.text, [c]) or answer_contained(c, [candidate.text])]
+        if len(hits) == 1:
+            return hits[0]
+    units = sorted(np.flatnonzero(reading.answering), key=lambda u: -reading.support[u])
+    for u in units:
+        text = " ".join(reading.sentences[i].text for i in reading.units[u])
+        hits = [i for i, c in enumerate(choices) if answer_contained(text, [c])
+                and not reading.question.names(c)]
+        if len(hits) == 1:
+            return hits[0]
+    return None

@@ -44,6 +44,7 @@ class Candidate:
     score: float
     passage: int  # where its best-supported mention is
     unit: int
+    at: int  # offset of that mention in its passage
 
 
 @dataclass(frozen=True)
@@ -66,15 +67,16 @@ class Reading:
         of its unit, how well its label fits, how close it stands to the question's words),
         plus a little for every further unit that names it. A name also found as part of a
         longer one ("Rubio", "Marco Rubio") counts for the longer."""
-        found: dict[str, list] = {}  # key -> [text, best, others, passage, unit]
+        found: dict[str, list] = {}  # key -> [text, best, others, passage, unit, at]
         for u in np.flatnonzero(self.answering):
             for i in self.units[u]:
                 for e, near in self.sentences[i].candidates:
                     w = float(self.support[u]) * self.question.labels[e.label] * near
-                    entry = found.setdefault(normalise(e.text), [e.text, 0.0, 0.0, 0, 0])
+                    entry = found.setdefault(normalise(e.text), [e.text, 0.0, 0.0, 0, 0, 0])
                     if w > entry[1]:
                         entry[2] += entry[1]
                         entry[1], entry[3], entry[4] = w, self.sentences[i].passage, int(u)
+                        entry[5] = e.start
                     else:
                         entry[2] += w
         keys = sorted(found, key=len, reverse=True)
@@ -85,8 +87,8 @@ class Reading:
                 found[longer][2] += entry[1] + entry[2]
                 keys.remove(short)
         ranked = sorted(found.values(), key=lambda v: -(v[1] + self.AGREE * v[2]))
-        return [Candidate(text, round(best + self.AGREE * others, 4), passage, unit)
-                for text, best, others, passage, unit in ranked]
+        return [Candidate(text, round(best + self.AGREE * others, 4), passage, unit, at)
+                for text, best, others, passage, unit, at in ranked]
 
     AGREE = 0.1  # weight of further mentions: agreement helps, repetition must not dominate
 
@@ -142,7 +144,8 @@ class ExtractiveAnswerer:
         order = sorted(np.flatnonzero(reading.answering), key=lambda u: -support[u])
         best = float(support[order[0]])
         if best < self.min_support:
-            return Draft([], abstained=True, support=best)
+            return Draft([], abstained=True, support=best,
+                         reason="no passage found matches the question well enough")
         candidates = reading.candidates() if q.typed else []
         if candidates:  # the short answer's sentence leads
             order.remove(candidates[0].unit)
@@ -240,7 +243,7 @@ class ExtractiveAnswerer:
         if not q.many:
             return ShortAnswer(first.text, first.passage)
         n = q.count or self.MAX_LIST
-        names = [c.text for c in candidates[:n]]
+        names = [c.text for c in sorted(candidates[:n], key=lambda c: (c.passage, c.at))]
         text = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
         return ShortAnswer(text, first.passage)
 
@@ -249,29 +252,24 @@ class ExtractiveAnswerer:
         some), with the entities in them that could answer `q`."""
         seen: set[tuple[str, int]] = set()
         out = []
-        notes = [nlp.annotate(p.chunk.text) for p in passages] if q.typed else []
+        notes = [nlp.annotate(p.chunk.text) for p in passages]
         known = [e for n in notes for e in n.entities]
-        for i, p in enumerate(passages):
-            note = notes[i] if notes else None
-            entities = nlp.repeated(p.chunk.text, list(note.entities), known) if note else []
+        for i, (p, note) in enumerate(zip(passages, notes, strict=True)):
+            entities = nlp.repeated(p.chunk.text, list(note.entities), known)
             for s, e in split_sentences(p.chunk.text):
                 key = (p.chunk.article_id, p.chunk.start + s)
                 text = p.chunk.text[s:e]
                 if key in seen or len(text.split()) < self.MIN_WORDS:
                     continue
                 seen.add(key)
-                found: tuple = ()
-                stems: frozenset[str] = frozenset()
-                if note is not None:
-                    words = [(at, stem(lemma)) for at, lemma in note.lemmas if s <= at < e]
-                    stems = frozenset(w for _, w in words)
-                    asked = [at for at, w in words if mentions(w, q.terms)]
-                    typed = [at for at, w in words if w == q.head]
-                    found = tuple((x, _near(x, asked) * (self.HEAD_BONUS if _named_as(x, typed)
-                                                          else 1.0))
-                                  for x in entities
-                                  if s <= x.start and x.end <= e and x.label in q.labels
-                                  and not q.names(x.text))
+                words = [(at, stem(lemma)) for at, lemma in note.lemmas if s <= at < e]
+                asked = [at for at, w in words if mentions(w, q.terms)]
+                typed = [at for at, w in words if w == q.head]
+                found = tuple((x, _near(x, asked) * (self.HEAD_BONUS if _named_as(x, typed)
+                                                      else 1.0))
+                              for x in entities if s <= x.start and x.end <= e
+                              and x.label in q.labels and not q.names(x.text))
+                stems = frozenset(w for _, w in words)
                 out.append(_Sentence(text, i, (key[1], p.chunk.start + e), found, stems))
         return out
 

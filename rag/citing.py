@@ -5,7 +5,7 @@ Every backend's draft goes through here, so no answer can cite a passage that wa
 
 from __future__ import annotations
 
-from rag.temporal import TimeScope
+from rag.temporal import TimeScope, relative_dates
 from rag.types import Answer, Citation, Draft, Passage, Sentence
 
 ABSTAIN_TEXT = (
@@ -27,7 +27,8 @@ def cite(question: str, draft: Draft, passages: list[Passage],
          scope: TimeScope | None = None) -> Answer:
     """`weak_below`: a draft whose support is under it is answered, but flagged as weak.
     A question about a sequence of events (`scope.timeline`) gets its sentences in article date
-    order, each citation followed by its article's date."""
+    order, each citation followed by its article's date. A quote's own relative dates ("last
+    week") get the days they meant beside its citation."""
     meta = {"backend": draft.backend, "fallback": draft.fallback, "scope": scope}
     claims = list(draft.claims)
     timeline = scope is not None and scope.timeline
@@ -51,8 +52,11 @@ def cite(question: str, draft: Draft, passages: list[Passage],
             continue
         n = numbers.setdefault(claim.passage, len(numbers) + 1)
         spans.setdefault(claim.passage, []).append(claim.span)
-        dated = f" ({passages[claim.passage].date or 'undated'})" if timeline else ""
-        texts.append(f"{claim.text} [{n}]{dated}")
+        passage = passages[claim.passage]
+        dated = f" ({passage.date or 'undated'})" if timeline else ""
+        # "last week" in a quote read months later misleads: say which days it meant.
+        said = "; ".join(r.note() for r in relative_dates(claim.text, passage.date))
+        texts.append(f"{claim.text} [{n}]{dated}{f' ({said})' if said else ''}")
         sentences.append(Sentence(claim.text, (n,), True, claim.support))
     citations = [Citation(n, passages[i], tuple(sorted(set(spans[i])))) for i, n in numbers.items()]
     weak = draft.support is not None and draft.support < weak_below

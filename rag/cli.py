@@ -32,10 +32,10 @@ EPILOG = """examples:
 
 settings can also come from the environment: RAG_INDEX_DIR, RAG_MODEL, RAG_K, RAG_CHUNK_TOKENS,
 RAG_CHUNK_OVERLAP, RAG_MIN_SUPPORT, RAG_MAX_FILE_MB, RAG_BACKEND, RAG_BASE_URL, RAG_API_MODEL,
-RAG_API_KEY (or OPENAI_API_KEY), RAG_TIMEOUT, RAG_GGUF, RAG_MAX_TOKENS (flags win)."""
+RAG_API_KEY (or OPENAI_API_KEY), RAG_TIMEOUT, RAG_GGUF, RAG_MAX_TOKENS, RAG_PROMPT (flags win)."""
 
 ANSWER_FLAGS = ("backend", "base_url", "api_model", "api_key", "timeout", "gguf", "max_tokens",
-                "context_window")
+                "context_window", "prompt")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,6 +84,10 @@ def _parser() -> argparse.ArgumentParser:
                    help="answer length limit in tokens (default 150)")
     g.add_argument("--context-window", type=int, metavar="N",
                    help="tokens of prompt + answer the model takes (default 4096)")
+    g.add_argument("--prompt", choices=("evidence", "passages"),
+                   help="what a model reads: the sentences the extractive answerer selected "
+                        "(default; it abstains with no model call when they hold no answer) "
+                        "or the whole passages")
 
     ix = sub.add_parser("index", parents=[common], help="add or update articles in an index",
                         description="Index txt, md, html, pdf and jsonl articles. Only new or "

@@ -123,9 +123,8 @@ def evaluate(pipeline: Pipeline, items: list[EvalItem], k: int | None = None,
     for item in items:
         t0 = time.perf_counter()
         scope = pipeline.scope(item.question, item.as_of)
-        deep = pipeline.retrieve(item.question, RETRIEVAL_DEPTH, scope=scope)
-        t1 = time.perf_counter()
-        answer = pipeline.answer(item.question, deep[:k], (t1 - t0) * 1000, scope).to_json()
+        result, deep = pipeline.search(item.question, k, scope=scope, depth=RETRIEVAL_DEPTH)
+        answer = result.to_json()
         total_ms = (time.perf_counter() - t0) * 1000
         ranked = ranked_articles(deep)
         rows.append({"item": item, "answer": answer, "ms": total_ms,

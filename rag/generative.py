@@ -27,11 +27,14 @@ _NO_ANSWER = prompting.NO_ANSWER.lower().rstrip(".")
 class GenerativeAnswerer:
     def __init__(self, name: str, client: Callable[[], ChatClient], verifier: Verifier,
                  fallback: ExtractiveAnswerer, max_tokens: int = 200,
-                 context_window: int = 4096):
+                 context_window: int = 4096, prompt: str = "evidence"):
         """`client` is called on first use, so a model that cannot load costs nothing until
-        asked, and then yields the extractive answer with the reason."""
+        asked, and then yields the extractive answer with the reason. `prompt`: "evidence"
+        gives the model only the sentences the extractive answerer selected (and no call at
+        all when it abstains); "passages" gives it the whole passages."""
         self.name, self._connect, self.verifier = name, client, verifier
         self.fallback, self.max_tokens, self.context_window = fallback, max_tokens, context_window
+        self.prompt = prompt
         self._client: ChatClient | None = None
 
     def run(self, question: str, passages: list[Passage]) -> Draft:
@@ -44,14 +47,23 @@ class GenerativeAnswerer:
         timings: dict[str, float] = {}
         claims: list[Claim] = []
         text = ""
+        evidence = None
+        if self.prompt == "evidence" and passages:
+            quoted = self.fallback.run(question, passages)
+            if quoted.abstained:  # nothing that answers: no model can phrase an answer
+                yield replace(quoted, backend=self.name)
+                return
+            evidence = {}
+            for c in quoted.claims:
+                evidence.setdefault(c.passage, []).append(c.text)
         try:
             if not passages:
                 raise LLMError("no passages were retrieved")
             self._client = self._client or self._connect()
             messages, shown = prompting.messages(
                 question, passages, self._client.count_tokens, self.context_window,
-                self.max_tokens)
-            evidence = self.verifier.evidence(passages)
+                self.max_tokens, evidence)
+            support = self.verifier.evidence(passages)
 
             def check(units: list[tuple[str, tuple[int, ...]]]) -> Iterator[Draft]:
                 for sentence, numbers in units:
@@ -59,7 +71,7 @@ class GenerativeAnswerer:
                         claims.append(Claim(sentence, -1, (0, 0), 0.0, verified=False))
                         continue
                     cited = [shown[n - 1] for n in numbers if 0 < n <= len(shown)]
-                    claims.append(self.verifier.check(sentence, cited, evidence))
+                    claims.append(self.verifier.check(sentence, cited, support))
                     if claims[-1].verified:
                         yield self._draft(claims, timings)
 
@@ -109,4 +121,4 @@ def make_answerer(settings: Settings, embedder: Embedder,
     chosen = replace(settings, backend=backend)
     return GenerativeAnswerer(backend, client or (lambda: connect(chosen)),
                               Verifier(embedder, settings.verify_support, idf), extractive,
-                              settings.max_tokens, settings.context_window)
+                              settings.max_tokens, settings.context_window, settings.prompt)

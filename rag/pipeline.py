@@ -53,10 +53,30 @@ class Pipeline:
         """`as_of`: when the question is asked (default today); `read_dates=False` ignores the
         dates the question names."""
         question = check_question(question, self.settings.max_question_chars)
-        t0 = time.perf_counter()
         scope = self.scope(question, as_of, read_dates)
-        passages = self.retrieve(question, k, filters, mode, scope)
-        return self.answer(question, passages, (time.perf_counter() - t0) * 1000, scope)
+        answer, _ = self.search(question, k, filters, mode, scope)
+        return answer
+
+    def search(self, question: str, k: int | None = None, filters: Filters | None = None,
+               mode: Mode = "hybrid", scope: TimeScope | None = None, depth: int | None = None,
+               backend: str | None = None) -> tuple[Answer, list[Passage]]:
+        """Retrieve `depth` passages (default k), answer from the top k. When the dates the
+        question names hold no answer, every date up to as-of is searched instead: an answer
+        the articles hold is never refused because of a date window ("what did India agree
+        with Brazil last week?" may be answered by a report from the week after)."""
+        k = k or self.settings.k
+        t0 = time.perf_counter()
+        deep = self.retrieve(question, max(k, depth or k), filters, mode, scope)
+        answer = self.answer(question, deep[:k], (time.perf_counter() - t0) * 1000, scope,
+                             backend)
+        if answer.abstained and scope is not None and scope.dated:
+            wide = scope.widen()
+            again = self.retrieve(question, max(k, depth or k), filters, mode, wide)
+            second = self.answer(question, again[:k], (time.perf_counter() - t0) * 1000, wide,
+                                 backend)
+            if not second.abstained:
+                return second, again
+        return answer, deep
 
     def scope(self, question: str, as_of: date | None = None, read_dates: bool = True
               ) -> TimeScope:

@@ -31,16 +31,21 @@ MARGIN = 0.1  # share of the window kept free: chat-template tokens and tokenize
 
 
 def messages(question: str, passages: list[Passage], count: Callable[[str], int], window: int,
-             max_tokens: int) -> tuple[list[Message], list[int]]:
+             max_tokens: int, evidence: dict[int, list[str]] | None = None
+             ) -> tuple[list[Message], list[int]]:
     """The messages, and the passage index behind each source number (source n is
-    passages[shown[n - 1]]). Passages go in by rank while they fit; LLMError if none does."""
+    passages[shown[n - 1]]). Passages go in by rank while they fit; LLMError if none does.
+    With `evidence` (passage index -> its selected sentences), only those passages go in,
+    each as just those sentences: extract, then phrase."""
     head: list[Message] = [{"role": "system", "content": SYSTEM}]
     tail = f"\nQuestion: {question}"
     budget = int(window * (1 - MARGIN)) - max_tokens - count(tail) - sum(
         count(m["content"]) + 4 for m in head)
     blocks, shown = [], []
     for i, p in enumerate(passages):
-        block = _source(len(blocks) + 1, p)
+        if evidence is not None and i not in evidence:
+            continue
+        block = _source(len(blocks) + 1, p, " ".join(evidence[i]) if evidence else None)
         cost = count(block)
         if cost > budget:
             continue
@@ -53,10 +58,10 @@ def messages(question: str, passages: list[Passage], count: Callable[[str], int]
     return [*head, {"role": "user", "content": "".join(blocks) + tail}], shown
 
 
-def _source(n: int, p: Passage) -> str:
+def _source(n: int, p: Passage, text: str | None = None) -> str:
     def clean(text: str) -> str:  # no way out of the fence
         return _TAG.sub(lambda m: m.group().replace("<", _LOOKALIKE), text)
 
     title = clean(p.title).replace('"', "'")
     return (f'<source n="{n}" title="{title}" date="{p.date or "undated"}">\n'
-            f"{clean(p.chunk.text).strip()}\n</source>\n")
+            f"{clean(text or p.chunk.text).strip()}\n</source>\n")

@@ -28,6 +28,8 @@ LABELS: dict[str, dict[str, float]] = {
     "money": {"MONEY": 1.0},
     "percent": {"PERCENT": 1.0},
     "measure": {"QUANTITY": 1.0, "PERCENT": 0.9, "MONEY": 0.9, "CARDINAL": 0.8},
+    "event": {"EVENT": 1.0, "ORG": 0.8, "WORK_OF_ART": 0.6, "FAC": 0.5},
+    "initiative": {"ORG": 1.0, "LAW": 1.0, "EVENT": 0.8, "PRODUCT": 0.6},
 }
 # Head nouns of "which/what X" and "how many X" that name a type; any other noun ("which
 # show", "what kind") leaves the question a description, answered by the best sentences.
@@ -52,6 +54,14 @@ _HEAD_WORDS = {  # type -> nouns
         "country nation state city town village region province continent place location area "
         "territory island capital county district park site venue port sea river mountain "
         "airport stadium neighborhood neighbourhood destination"
+    ),
+    "event": (
+        "event meeting summit conference ministerial election festival tournament ceremony "
+        "award awards competition match race championship games"
+    ),
+    "initiative": (
+        "initiative effort programme program project scheme treaty pact law bill act policy "
+        "framework plan"
     ),
     "date": (
         "year month day date time week decade century season weekday era"
@@ -119,9 +129,10 @@ class Analysis:
         return bool(self.labels)
 
     def names(self, text: str) -> bool:
-        """The question already names `text` ("India" in a question about "Indian states")."""
-        words = content_terms([text])[0]
-        return bool(words) and all(mentions(w, self.named) for w in words)
+        """The question already names `text`, or half of it ("India" in a question about
+        "Indian states", "the Union Cabinet" in one about "Cabinet approvals")."""
+        words = content_terms([text])[0] or frozenset(text.lower().split())  # "US"
+        return 2 * sum(mentions(w, self.named) for w in words) >= len(words)
 
 
 def analyse(question: str) -> Analysis:
@@ -141,6 +152,10 @@ def analyse(question: str) -> Analysis:
     count = next((_number(c) for c in head.children if c.dep_ == "nummod"), None) \
         if head is not None else None
     many = head is not None and head.tag_ in ("NNS", "NNPS") and answer_type != "number"
+    if answer_type == "role":  # the role must be in the articles for anyone to hold it
+        key |= {stem: t.text for t in head.subtree if t.pos_ in ("NOUN", "ADJ")
+                and t.i <= head.i for stem in content_terms([t.text])[0]}
+        answer_type = "person"
     labels = _WHO if answer_type == "who" else LABELS.get(answer_type, {})
     verb = _clause_verb(doc)
     lemma = verb.lemma_.lower()
@@ -150,7 +165,8 @@ def analyse(question: str) -> Analysis:
         verb=stem(lemma) if verb.pos_ == "VERB" and lemma not in _LIGHT_VERBS else None,
         verb_text=verb.text,
         head=stem(head.lemma_) if head is not None and labels else None,
-        named=content_terms([question])[0], many=many or (count or 0) > 1, count=count)
+        named=content_terms([question])[0] | {t.lower_ for t in doc if t.is_alpha},
+        many=many or (count or 0) > 1, count=count)
 
 
 def mentions(term: str, vocabulary: Iterable[str]) -> bool:
@@ -204,7 +220,7 @@ def _answer_type(doc) -> tuple[str, object]:
         if other is not None and other.ent_type_:
             return "description", None  # "who is Neha Mukherjee?" asks what she is
         if other is not None and _HEADS.get(other.lemma_.lower()) == "person":
-            return "person", other  # "who is the chief executive of ...": a person
+            return "role", other  # "who is the chief executive of ...": whoever holds it
     if word in _WH:
         return _WH[word], None
     head = _head_noun(wh)

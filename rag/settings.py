@@ -56,6 +56,10 @@ class Settings:
     gguf: str = ""  # llama backend: a GGUF path; empty = the packaged Qwen2.5-Coder-0.5B-Instruct
     context_window: int = 4096  # tokens: prompt + answer must fit
     max_tokens: int = 150  # answer tokens: one to three sentences need under 100
+    # What a model reads: "evidence" (the sentences the extractive answerer selected, a few
+    # hundred tokens; it abstains without a model call when they hold no answer) or
+    # "passages" (the whole retrieved passages). BENCHMARKS.md compares the two.
+    prompt: str = "evidence"
     verify_support: float = 0.5  # longer "questions" are pasted documents, not questions
     # Loading: larger files are skipped with a message rather than read into memory.
     max_file_mb: float = 50.0

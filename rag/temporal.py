@@ -93,6 +93,9 @@ class TimeScope:
     # the days `phrase` dates the event to ("last week": its Monday to Sunday), which the
     # searched articles may report a few days later
     event_days: tuple[str, str] | None = None
+    # Set when no article in the dates read from `widened` answered and every date up to
+    # as-of was searched instead.
+    widened: str | None = None
 
     @property
     def dated(self) -> bool:
@@ -106,6 +109,9 @@ class TimeScope:
 
     def describe(self) -> str:
         """One line for the answer's sources panel and JSON."""
+        if self.widened:
+            return (f"no article from the dates read in \u201c{self.widened}\u201d answered, "
+                    f"so articles of every date up to {self.as_of} were searched")
         if self.recency:
             return f"preferring articles published shortly before {self.as_of}"
         if not self.dated:
@@ -125,6 +131,11 @@ class TimeScope:
         return {"as_of": self.as_of, "since": self.since, "until": self.until,
                 "phrase": self.phrase, "prefer": list(self.prefer) if self.prefer else None,
                 "recency": self.recency, "timeline": self.timeline, "note": self.describe()}
+
+    def widen(self) -> TimeScope:
+        """The question asked again with its date words ignored, as-of kept."""
+        return replace(interpret("", date.fromisoformat(self.as_of), read_dates=False),
+                       timeline=self.timeline, widened=self.phrase)
 
     def anchored(self, day: date, title: str, published: str | None) -> TimeScope:
         """This scope with its event dated: `day`, as the article `title` reports it."""

@@ -133,6 +133,12 @@ def build(service: Service) -> gr.Blocks:
                         history[-1]["content"] = " ".join(sentences[:n])
                         yield history, turns, sources_html(turns), ""
                     shown = max(shown, len(sentences))
+                if answer["abstained"] and scope.dated:  # the dates held no answer: all do?
+                    wide, _ = pipeline.search(turn["query"], int(k), filters,
+                                              scope=scope.widen(), backend=backend)
+                    if not wide.abstained:
+                        answer = wide.to_json()
+                        sentences = [answer_markdown(answer, i)]
             except (NoIndex, ValueError) as e:
                 history[-1]["content"] = f"⚠️ {e}"
                 turn["state"] = "error"

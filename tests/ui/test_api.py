@@ -31,8 +31,10 @@ def client(server):
 
 def test_ask_returns_the_cli_json_shape(client):
     answer = client.predict(GERMANY_CANADA, api_name="/ask")
-    assert set(answer) == {"question", "answer", "abstained", "weak_evidence", "citations",
-                           "retrieved", "time", "timings_ms", "sentences", "backend", "fallback"}
+    assert set(answer) == {"question", "short_answer", "answer", "abstained", "weak_evidence",
+                           "citations", "retrieved", "time", "timings_ms", "sentences",
+                           "backend", "fallback"}
+    assert answer["short_answer"] == {"text": "Germany and Canada", "citation": 1}
     assert "Germany" in answer["answer"] and "Canada" in answer["answer"]
     assert answer["citations"][0]["doc_id"] == "000_1e0437848bbfa5aa.txt"
 

@@ -62,8 +62,9 @@ def test_question_streams_a_cited_answer_with_its_source_card(page):
     ask(page, GERMANY_CANADA, 0)
     chat = page.locator("#chat")
     expect(chat).to_contain_text("[1]")
-    expect(chat).to_contain_text("Germany")
-    expect(chat).to_contain_text("Canada")
+    # the short answer first, in bold, then the quotes; each [n] with its article's date
+    expect(chat.locator("strong").first).to_have_text("Germany and Canada")
+    expect(chat).to_contain_text("2026-02-24")
     seen = page.evaluate("window.__seen")
     assert any("Searching the articles" in s or "composing the answer" in s for s in seen)
     card = page.locator("#sources .turn.active #src-0-1")

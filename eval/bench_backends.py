@@ -4,9 +4,14 @@
 
 One after the other on the same machine: `extractive`; `llama` (the packaged model in this
 process); `openai` (llama_cpp.server serving the same model on a free loopback port). Each
-goes through `rag eval`'s evaluate(). Every model reply is recorded and then replayed through
-the verifier at each threshold of --sweep, so calibrating `verify_support` costs no further
-model calls. Writes --out (JSON) and prints Markdown tables.
+goes through `rag eval`'s evaluate(). `NAME:PROMPT` picks what a model reads ("evidence", the
+extractive answerer's selected sentences, or "passages"):
+
+    python eval/bench_backends.py --backends extractive,llama:evidence,llama:passages
+
+Every model reply is recorded and then replayed through the verifier at each threshold of
+--sweep, so calibrating `verify_support` costs no further model calls. Writes --out (JSON)
+and prints Markdown tables.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from rag.models import packaged_gguf
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 
-QUALITY = ("answer_contained", "citation_precision", "citation_validity",
+QUALITY = ("answer_contained", "exact_match", "f1", "citation_precision", "citation_validity",
            "abstention_precision", "abstention_recall", "abstention_accuracy", "fallback_rate")
 LATENCY = ("first_token_p50_ms", "answer_p50_ms")
 
@@ -81,9 +86,10 @@ def main() -> int:
     log = Path(tempfile.gettempdir()) / "bench_backends.server.log"
     with llama_server(gguf, log) as url:
         settings = replace(settings, base_url=url)
-        for backend in args.backends.split(","):
+        for spec in args.backends.split(","):
+            backend, _, prompt = spec.partition(":")
             replies: dict[str, str] = {}
-            chosen = replace(settings, backend=backend)
+            chosen = replace(settings, backend=backend, prompt=prompt or settings.prompt)
 
             def record(c: Settings = chosen, r: dict[str, str] = replies) -> ChatClient:
                 return Recorder(connect(c), r)
@@ -92,12 +98,12 @@ def main() -> int:
                 chosen, pipeline.embedder, pipeline.retriever.keyword.idf,
                 client=None if backend == "extractive" else record)
             report = evaluate(pipeline, items, on_question=_tick)
-            result["backends"][backend] = _pick(report["overall"], QUALITY + LATENCY)
-            print(f"{backend}: {result['backends'][backend]}", file=sys.stderr, flush=True)
-            if backend in args.sweep_on.split(","):
-                result["sweep"][backend] = _sweep(pipeline, settings, backend, replies, items,
-                                                  [float(t) for t in args.sweep.split(",")])
-                result.setdefault("replies", {})[backend] = replies
+            result["backends"][spec] = _pick(report["overall"], QUALITY + LATENCY)
+            print(f"{spec}: {result['backends'][spec]}", file=sys.stderr, flush=True)
+            if spec in args.sweep_on.split(","):
+                result["sweep"][spec] = _sweep(pipeline, chosen, backend, replies, items,
+                                               [float(t) for t in args.sweep.split(",")])
+                result.setdefault("replies", {})[spec] = replies
             args.out.parent.mkdir(parents=True, exist_ok=True)
             args.out.write_text(json.dumps(result, indent=1))  # after each backend
     print(_tables(result))

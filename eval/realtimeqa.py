@@ -46,13 +46,14 @@ def load(data: Path, limit: int | None = None, gold_only: bool = False
 
 
 def run(data: Path, settings: Settings, limit: int | None = None, answers: bool = True,
-        time_aware: bool = True) -> dict[str, dict[str, float]]:
+        time_aware: bool = True, modes: tuple[Mode, ...] | list[Mode] = MODES
+        ) -> dict[str, dict[str, float]]:
     lines, questions = load(data, limit)
     corpus = data / "corpus.jsonl"
     if limit:
         corpus = write_jsonl(lines, settings.index_dir.parent / f"{settings.index_dir.name}.jsonl")
     pipeline, _ = open_index(corpus, settings)
-    return {mode: evaluate(pipeline, questions, mode, answers, time_aware) for mode in MODES}
+    return {mode: evaluate(pipeline, questions, mode, answers, time_aware) for mode in modes}
 
 
 def question_date(q: dict) -> date:
@@ -72,8 +73,10 @@ def evaluate(pipeline: Pipeline, questions: list[dict], mode: Mode, answers: boo
             gold.append(retrieval_metrics(ranked_articles(deep), set(q["gold_doc_ids"])))
         if not answers:
             continue
-        passages = deep[: pipeline.settings.k]  # ranking above; its top k answer
-        answer = pipeline.answer(q["question"], passages, scope=scope).to_json()
+        # as the app answers: from the top k, or from every date when the dates hold none
+        result, _ = pipeline.search(q["question"], mode=mode, scope=scope)
+        passages = result.retrieved
+        answer = result.to_json()
         short = short_text(answer)
         pick = choose(pipeline, q["question"], q["choices"], passages)
         rows.append({"answer_contained": answer_contained(f"{short}\n{answer['answer']}",

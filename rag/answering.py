@@ -147,6 +147,7 @@ class ExtractiveAnswerer:
             return Draft([], abstained=True, support=best,
                          reason="no passage found matches the question well enough")
         candidates = reading.candidates() if q.typed else []
+        candidates = [c for c in candidates if reading.answering[c.unit]]
         if candidates:  # the short answer's sentence leads
             order.remove(candidates[0].unit)
             order.insert(0, candidates[0].unit)
@@ -208,8 +209,9 @@ class ExtractiveAnswerer:
                             if tie[i] >= self.TIE else 0.0 for i, x in enumerate(sentences)])
             best_fit = np.array([max(fit[i] for i in u) if verb is None or any(
                 verb in sentences[i].stems for i in u) else 0.0 for u in units])
-            answering &= best_fit > 0
-            support = support * (0.5 + 0.5 * best_fit)  # a person answers "who" best
+            if not (q.soft and not (answering & (best_fit > 0)).any()):
+                answering &= best_fit > 0
+                support = support * (0.5 + 0.5 * best_fit)  # a person answers "who" best
         return Reading(q, sentences, units, support, answering, unit_vecs, unit_terms, missing)
 
     def _choose(self, reading: Reading, order: list[int], best: float) -> list[int]:

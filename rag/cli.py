@@ -16,6 +16,8 @@ from pathlib import Path
 from rag.llm import BACKENDS
 from rag.settings import Settings
 
+MODE_NAMES = ("hybrid", "dense", "bm25")  # rag.retrieval.MODES, without importing FAISS
+
 EPILOG = """examples:
   rag index                       index seeds/ into index/default (only what changed)
   rag index ~/news --prune        add ~/news; drop articles whose files are gone from it
@@ -121,7 +123,7 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--no-dates", action="store_true",
                      help="don't read dates in the question ('last week', 'in February'): "
                      "search every article up to the as-of date")
-    ask.add_argument("--mode", choices=("hybrid", "dense", "bm25"), default="hybrid",
+    ask.add_argument("--mode", choices=MODE_NAMES, default="hybrid",
                      help="retriever (default hybrid: dense + BM25, reciprocal rank fusion)")
     ask.add_argument("--json", action="store_true", help="print the answer as JSON")
     ask.set_defaults(run=_ask)
@@ -166,6 +168,8 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-time", action="store_true",
                        help="realtimeqa: search every article alike, instead of asking each "
                        "question as of its date (for comparison)")
+    bench.add_argument("--mode", choices=MODE_NAMES, action="append",
+                       help="realtimeqa: only this retriever (repeatable; default all three)")
     bench.add_argument("--json", action="store_true",
                        help='print {"bm25"|"dense"|"hybrid": {metric: value}}')
     bench.set_defaults(run=_bench)
@@ -234,7 +238,7 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
         from eval import realtimeqa
 
         result = realtimeqa.run(args.dir, settings, args.limit, answers=not args.no_answers,
-                                time_aware=not args.no_time)
+                                time_aware=not args.no_time, modes=args.mode or MODE_NAMES)
     if args.json:
         print(json.dumps(result, indent=1))
     else:

@@ -29,6 +29,9 @@ LABELS: dict[str, dict[str, float]] = {
     "percent": {"PERCENT": 1.0},
     "measure": {"QUANTITY": 1.0, "PERCENT": 0.9, "MONEY": 0.9, "CARDINAL": 0.8},
     "event": {"EVENT": 1.0, "ORG": 0.8, "WORK_OF_ART": 0.6, "FAC": 0.5},
+    # "which show", "which popstar": some named thing; not required (see Analysis.soft)
+    "entity": {"PERSON": 1.0, "ORG": 1.0, "GPE": 1.0, "LOC": 1.0, "FAC": 1.0, "NORP": 0.8,
+               "PRODUCT": 1.0, "EVENT": 1.0, "WORK_OF_ART": 1.0, "LAW": 1.0},
     "initiative": {"ORG": 1.0, "LAW": 1.0, "EVENT": 0.8, "PRODUCT": 0.6},
 }
 # Head nouns of "which/what X" and "how many X" that name a type; any other noun ("which
@@ -79,9 +82,10 @@ _HEAD_WORDS = {  # type -> nouns
 }
 _HEADS = {word: kind for kind, words in _HEAD_WORDS.items() for word in words.split()}
 _TIME_UNITS = {"second", "minute", "hour", "day", "week", "month", "year", "decade", "century"}
+# Words that make "how much" an amount of money ("how much will Germany invest?"); words
+# that may count other things too ("raise", "sell") leave it a measure, which money fills too.
 _MONEY_WORDS = {"money", "cost", "pay", "paid", "price", "spend", "spent", "invest", "worth",
-                "fund", "raise", "raised", "sum", "dollar", "budget", "fine", "sell", "sold",
-                "buy", "bought", "charge", "earn", "$", "usd", "€", "£"}
+                "fund", "sum", "dollar", "budget", "$", "usd", "€", "£"}
 _HOW = {"many": "number", "much": "measure", "long": "duration", "old": "duration",
         "soon": "date", "high": "measure", "low": "measure", "big": "measure",
         "large": "measure", "far": "measure", "tall": "measure", "fast": "measure",
@@ -128,6 +132,12 @@ class Analysis:
     def typed(self) -> bool:
         return bool(self.labels)
 
+    @property
+    def soft(self) -> bool:
+        """Its type only ranks: "which show" may be answered by a named show, but the small
+        entity recogniser misses many names, so without one it is a description question."""
+        return self.answer_type == "entity"
+
     def names(self, text: str) -> bool:
         """The question already names `text`, or half of it ("India" in a question about
         "Indian states", "the Union Cabinet" in one about "Cabinet approvals")."""
@@ -142,7 +152,7 @@ def analyse(question: str) -> Analysis:
     # Function words, the type noun ("country" in "which country": what is asked, not what
     # it is about) and relative dates ("last week", placed in time by rag.temporal) go.
     skip = {t.i for t in doc if t.pos_ in _FUNCTION or _is_time(doc, t.i)}
-    if head is not None and answer_type not in ("description", "yesno"):
+    if head is not None and answer_type not in ("description", "yesno", "entity"):
         skip.add(head.i)
     kept = [t for t in doc if t.i not in skip]
     terms = content_terms([" ".join(t.text for t in kept)])[0]
@@ -226,7 +236,10 @@ def _answer_type(doc) -> tuple[str, object]:
     head = _head_noun(wh)
     if head is None:
         return "description", None
-    return _HEADS.get(head.lemma_.lower(), "description"), head
+    right_after = head.i > wh.i and all(t.pos_ in ("ADJ", "NUM", "ADV", "NOUN", "PROPN", "PUNCT")
+                                        for t in doc[wh.i + 1:head.i])  # "which US popstar"
+    soft = "entity" if right_after and head.tag_ in ("NN", "NNP") else "description"
+    return _HEADS.get(head.lemma_.lower(), soft), head
 
 
 def _head_noun(wh):

@@ -105,7 +105,7 @@ def test_dates_read_from_the_question_are_shown_and_can_be_undone(page):
     page.locator("#as-of textarea, #as-of input").first.fill("2026-03-03")
     ask(page, "What did the Cabinet plan with Germany last week?", 4)
     note = page.locator("#sources .turn.active .time")
-    expect(note).to_contain_text("searching articles from 2026-02-23 to 2026-03-01")
+    expect(note).to_contain_text("searching articles from 2026-02-23 to 2026-03-03")
     expect(note).to_contain_text("Read dates in the question")
     expect(page.locator("#sources .turn.active")).not_to_contain_text("004_4043f69cf68954ce")
     page.locator("#read-dates input").uncheck()

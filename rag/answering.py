@@ -57,10 +57,11 @@ class Reading:
     sentences: list[_Sentence]
     units: list[tuple[int, ...]]
     support: np.ndarray
-    answering: np.ndarray  # bool per unit; all True for a description question
+    answering: np.ndarray  # bool per unit (for a description: from a passage on its subject)
     unit_vecs: np.ndarray
     unit_terms: list[frozenset[str]]
     missing: tuple[str, ...]  # key words of the question no passage mentions
+    AGREE = 0.1  # weight of further mentions: agreement helps, repetition must not dominate
 
     def candidates(self) -> list[Candidate]:
         """Short-answer candidates, best first: each scored by its best mention (the support
@@ -90,8 +91,6 @@ class Reading:
         return [Candidate(text, round(best + self.AGREE * others, 4), passage, unit, at)
                 for text, best, others, passage, unit, at in ranked]
 
-    AGREE = 0.1  # weight of further mentions: agreement helps, repetition must not dominate
-
 
 class ExtractiveAnswerer:
     """Quotes the sentences that answer the question.
@@ -104,9 +103,10 @@ class ExtractiveAnswerer:
     A question that asks for a kind of thing (a person, a place, a date, an amount: see
     rag/question.py) is answered only by units that hold one the question does not already
     name, in a sentence about the question's terms (`TIE`); those rank first, then by support,
-    and the best-supported such entity is the short answer. Without any, or when a name or noun
-    of the question appears in no passage, it abstains: resembling the question is not
-    answering it. A description question ("What is Pax Silica?") is answered by support alone.
+    and the best-supported such entity is the short answer. It abstains without any, or when a
+    name of the question appears in no passage, no passage is about its subject, or (for a
+    description) none uses its verb: resembling the question is not answering it. A
+    description question ("What is Pax Silica?") is otherwise answered by support alone.
     Further units join when nearly as good and bringing terms (or, for a list question,
     answers) not yet covered, which is how an answer combines articles. Below `min_support`
     it abstains.
@@ -117,7 +117,7 @@ class ExtractiveAnswerer:
     MIN_WORDS = 6  # shorter lines are headings and captions, not answers
     NEAR_BEST = 0.8  # a further unit must reach this fraction of the best support
     REDUNDANT = 0.9  # cosine above which a further unit repeats what is already chosen
-    TIE = 0.3  # share of the question's terms a unit (with the sentence before) must hold
+    TIE = 0.3  # idf-weighted share of the question's terms a candidate's sentence must hold
     MAX_LIST = 4  # answers named in a list answer when the question gives no number
     HEAD_BONUS = 1.5  # for a candidate the article itself calls a "minister", a "ministry"...
 
@@ -139,7 +139,8 @@ class ExtractiveAnswerer:
             about = " ".join(q.subject.values())
             return Draft([], abstained=True, support=0.0, reason=(
                 f"no passage found names {_TYPE_WORDS[q.answer_type]} in a sentence about the "
-                "question" if q.typed else f"no passage found is about \u201c{about}\u201d"))
+                "question" if q.typed and not q.soft
+                else f"no passage found is about \u201c{about}\u201d"))
         support = reading.support
         order = sorted(np.flatnonzero(reading.answering), key=lambda u: -support[u])
         best = float(support[order[0]])
@@ -147,7 +148,6 @@ class ExtractiveAnswerer:
             return Draft([], abstained=True, support=best,
                          reason="no passage found matches the question well enough")
         candidates = reading.candidates() if q.typed else []
-        candidates = [c for c in candidates if reading.answering[c.unit]]
         if candidates:  # the short answer's sentence leads
             order.remove(candidates[0].unit)
             order.insert(0, candidates[0].unit)
@@ -279,7 +279,8 @@ class ExtractiveAnswerer:
 _TYPE_WORDS = {"person": "a person", "organisation": "an organisation",
                "place": "a place", "date": "a date", "duration": "a length of time",
                "number": "a number", "money": "an amount of money",
-               "percent": "a percentage", "measure": "an amount"}
+               "percent": "a percentage", "measure": "an amount", "event": "an event",
+               "initiative": "an initiative or agreement", "entity": "a name"}
 
 
 def _named_as(entity: nlp.Entity, typed: list[int], reach: int = 25) -> bool:

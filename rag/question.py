@@ -110,11 +110,13 @@ class Analysis:
 
     text: str
     answer_type: str  # person, organisation, place, date, duration, number, money, percent,
-    # measure, yesno, description ("who" questions are "person" with wider labels)
+    # measure, event, initiative, entity (soft), yesno, description ("who" questions are
+    # "person" with wider labels)
     labels: Mapping[str, float] = field(default_factory=dict)
     terms: frozenset[str] = frozenset()  # content stems an answer is about (verbs included)
     # Its names (stem -> the word as asked): a name cannot be paraphrased, so a question whose
-    # name appears in no passage is about something the articles don't cover.
+    # name appears in no passage is about something the articles don't cover. "Who is the
+    # chief executive of ...?" adds its role: if no article names one, nobody holds it.
     key_terms: Mapping[str, str] = field(default_factory=dict)
     # Who or what the question is about ("Germany's chancellor" in "what did Germany's
     # chancellor say"): an answer comes from a passage that mentions it.

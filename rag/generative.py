@@ -18,7 +18,7 @@ from rag.embedding import Embedder
 from rag.keyword import Idf
 from rag.llm import BACKENDS, ChatClient, LLMError, connect
 from rag.settings import Settings
-from rag.types import Claim, Draft, Passage
+from rag.types import Claim, Draft, Passage, ShortAnswer
 from rag.verifying import Verifier, split_cited
 
 _NO_ANSWER = prompting.NO_ANSWER.lower().rstrip(".")
@@ -47,7 +47,7 @@ class GenerativeAnswerer:
         timings: dict[str, float] = {}
         claims: list[Claim] = []
         text = ""
-        evidence = None
+        evidence, short, quoted = None, None, None
         if self.prompt == "evidence" and passages:
             quoted = self.fallback.run(question, passages)
             if quoted.abstained:  # nothing that answers: no model can phrase an answer
@@ -56,6 +56,8 @@ class GenerativeAnswerer:
             evidence = {}
             for c in quoted.claims:
                 evidence.setdefault(c.passage, []).append(c.text)
+            short = quoted.short  # kept when the model cites its passage (rag.citing)
+
         try:
             if not passages:
                 raise LLMError("no passages were retrieved")
@@ -73,7 +75,7 @@ class GenerativeAnswerer:
                     cited = [shown[n - 1] for n in numbers if 0 < n <= len(shown)]
                     claims.append(self.verifier.check(sentence, cited, support))
                     if claims[-1].verified:
-                        yield self._draft(claims, timings)
+                        yield self._draft(claims, timings, short)
 
             for delta in self._client.stream(messages, self.max_tokens):
                 timings.setdefault("first_token", (time.perf_counter() - t0) * 1000)
@@ -82,25 +84,32 @@ class GenerativeAnswerer:
                 yield from check(units)
             yield from check(split_cited(text)[len(claims):])
         except LLMError as e:
-            yield self._fall_back(question, passages, f"{e}", claims)
+            yield self._fall_back(question, passages, f"{e}", claims, quoted)
             return
         if any(c.verified for c in claims):
-            yield self._draft(claims, timings)
-        elif _NO_ANSWER in text.lower():
+            yield self._draft(claims, timings, short)
+        elif _NO_ANSWER in text.lower() and evidence is None:
             yield Draft(claims, abstained=True, backend=self.name, timings_ms=timings)
+        elif _NO_ANSWER in text.lower():  # the evidence was chosen because it answers
+            yield self._fall_back(question, passages, "it said the sources don't answer, "
+                                  "though the quoted sentences name what is asked", claims,
+                                  quoted)
         else:
             why = (f"none of the {len(claims)} sentences it wrote is supported by the sources"
                    if claims else "it wrote no answer")
-            yield self._fall_back(question, passages, why, claims)
+            yield self._fall_back(question, passages, why, claims, quoted)
 
-    def _draft(self, claims: list[Claim], timings: dict[str, float]) -> Draft:
-        return Draft(list(claims), abstained=False, backend=self.name, timings_ms=dict(timings))
+    def _draft(self, claims: list[Claim], timings: dict[str, float],
+               short: ShortAnswer | None = None) -> Draft:
+        return Draft(list(claims), abstained=False, backend=self.name, timings_ms=dict(timings),
+                     short=short)
 
     def _fall_back(self, question: str, passages: list[Passage], why: str,
-                   rejected: list[Claim]) -> Draft:
-        quoted = self.fallback.run(question, passages)
+                   rejected: list[Claim], quoted: Draft | None = None) -> Draft:
+        """The extractive answer (`quoted`, when already computed) with the reason."""
+        quoted = quoted or self.fallback.run(question, passages)
         return Draft(quoted.claims + [c for c in rejected if not c.verified], quoted.abstained,
-                     quoted.support, backend=self.name,
+                     quoted.support, backend=self.name, short=quoted.short,
                      fallback=f"The {self.name} backend's answer is not shown: {why}. "
                               "These are quoted sentences instead.")
 

@@ -120,3 +120,30 @@ def test_when_nothing_survives_the_extractive_answer_is_given_with_the_reason(
 def test_a_model_that_says_the_sources_do_not_answer_abstains(answer_with):
     answer = answer_with("What is the current price of lithium?", NO_ANSWER)
     assert answer.abstained and answer.fallback is None and not answer.citations
+
+
+def test_a_model_that_refuses_evidence_naming_the_answer_gives_way_to_the_quotes(answer_with):
+    """Extract-then-phrase: the model reads the sentences the extractive answerer chose because
+    they name what is asked; refusing them is the model's failure, not the articles'."""
+    answer = answer_with(GERMANY_CANADA, NO_ANSWER)
+    assert not answer.abstained and "said the sources don't answer" in answer.fallback
+    assert answer.short_answer == "Germany and Canada"
+
+
+def test_the_model_reads_only_the_selected_sentences_and_keeps_their_short_answer(pipeline):
+    seen: list[str] = []
+
+    class Reading(Scripted):
+        def stream(self, messages, max_tokens):
+            seen.append(messages[-1]["content"])
+            yield from super().stream(messages, max_tokens)
+
+    answerer = make_answerer(pipeline.settings, pipeline.embedder,
+                             pipeline.retriever.keyword.idf, "openai",
+                             client=lambda: Reading(f"{GERMANY} [1]. {CANADA} [1]."))
+    passages = pipeline.retrieve(GERMANY_CANADA)
+    answer = cite(GERMANY_CANADA, answerer.run(GERMANY_CANADA, passages), passages)
+    prompt = seen[0]
+    assert GERMANY in prompt and prompt.count("<source ") < len(passages)
+    assert "Pax Silica" not in prompt  # the rest of the passage is not sent
+    assert answer.short_answer == "Germany and Canada" and answer.fallback is None

@@ -22,8 +22,8 @@ from pathlib import Path
 import numpy as np
 
 from eval.common import DEPTH, mean, open_index, retrieval_metrics, write_jsonl
-from rag.evaluation import ranked_articles, short_text
-from rag.metrics import answer_contained, exact_match, token_f1
+from rag.evaluation import answer_scores, ranked_articles
+from rag.metrics import answer_contained
 from rag.pipeline import Pipeline
 from rag.retrieval import MODES, Mode
 from rag.settings import Settings
@@ -77,12 +77,8 @@ def evaluate(pipeline: Pipeline, questions: list[dict], mode: Mode, answers: boo
         result, _ = pipeline.search(q["question"], mode=mode, scope=scope)
         passages = result.retrieved
         answer = result.to_json()
-        short = short_text(answer)
         pick = choose(pipeline, q["question"], q["choices"], passages)
-        rows.append({"answer_contained": answer_contained(f"{short}\n{answer['answer']}",
-                                                          q["answer_text"]),
-                     "exact_match": exact_match(short, q["answer_text"]),
-                     "f1": token_f1(short, q["answer_text"]),
+        rows.append({**answer_scores(answer, q["answer_text"]),
                      "answered": float(not answer["abstained"]),
                      "mc_accuracy": float(pick in q["answer_idx"])})
     return {**{k: v for k, v in mean(gold).items() if k != "recall@100"}, **mean(rows)}

@@ -172,13 +172,14 @@ class ExtractiveAnswerer:
         # matched ("Brazilian" for "Brazil"; rag.question.mentions).
         said = [frozenset(t for t in q.terms | set(q.subject) if mentions(t, words))
                 for words in content_terms([s.text for s in sentences])]
+        texts = content_terms([p.chunk.text for p in passages])
+        titles = content_terms([p.title for p in passages])
         heard = [frozenset(t for t in q.terms | set(q.subject) | set(q.key_terms)
-                           if mentions(t, words))
-                 for words in content_terms([f"{p.title}\n{p.chunk.text}" for p in passages])]
+                           if mentions(t, text | title))
+                 for text, title in zip(texts, titles, strict=True)]
         vocabulary = frozenset().union(*heard)
         missing = tuple(word for stem, word in q.key_terms.items() if stem not in vocabulary)
-        words = frozenset().union(*content_terms([p.chunk.text for p in passages]),
-                                  *(x.stems for x in sentences))
+        words = frozenset().union(*texts, *(x.stems for x in sentences))
         if q.verb and not q.typed and not mentions(q.verb, words):
             # "How did China respond?": a description is all about its verb, and no passage
             # has it. (A typed question has its type to check instead; and "sent", "held"

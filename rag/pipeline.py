@@ -69,14 +69,26 @@ class Pipeline:
         deep = self.retrieve(question, max(k, depth or k), filters, mode, scope)
         answer = self.answer(question, deep[:k], (time.perf_counter() - t0) * 1000, scope,
                              backend)
-        if answer.abstained and scope is not None and scope.dated:
-            wide = scope.widen()
-            again = self.retrieve(question, max(k, depth or k), filters, mode, wide)
-            second = self.answer(question, again[:k], (time.perf_counter() - t0) * 1000, wide,
-                                 backend)
-            if not second.abstained:
-                return second, again
-        return answer, deep
+        return self.widened(question, answer, k, filters, mode, depth, backend, t0) or \
+            (answer, deep)
+
+    def widened(self, question: str, answer: Answer, k: int | None = None,
+                filters: Filters | None = None, mode: Mode = "hybrid", depth: int | None = None,
+                backend: str | None = None, since: float | None = None
+                ) -> tuple[Answer, list[Passage]] | None:
+        """When the dates the question names held no answer, the answer from every date up to
+        as-of and its `depth` passages; None otherwise, or when that abstains too. `since`:
+        when the question was first searched (perf_counter), so timings count both searches."""
+        scope = answer.scope
+        if not (answer.abstained and scope is not None and scope.dated):
+            return None
+        k = k or self.settings.k
+        t0 = time.perf_counter() if since is None else since
+        wide = scope.widen()
+        passages = self.retrieve(question, max(k, depth or k), filters, mode, wide)
+        again = self.answer(question, passages[:k], (time.perf_counter() - t0) * 1000, wide,
+                            backend)
+        return None if again.abstained else (again, passages)
 
     def scope(self, question: str, as_of: date | None = None, read_dates: bool = True
               ) -> TimeScope:

@@ -133,12 +133,11 @@ def build(service: Service) -> gr.Blocks:
                         history[-1]["content"] = " ".join(sentences[:n])
                         yield history, turns, sources_html(turns), ""
                     shown = max(shown, len(sentences))
-                if answer["abstained"] and scope.dated:  # the dates held no answer: all do?
-                    wide, _ = pipeline.search(turn["query"], int(k), filters,
-                                              scope=scope.widen(), backend=backend)
-                    if not wide.abstained:
-                        answer = wide.to_json()
-                        sentences = [answer_markdown(answer, i)]
+                wide = pipeline.widened(turn["query"], partial, int(k), filters,
+                                        backend=backend, since=t0)
+                if wide:  # the dates the question names held no answer; every date did
+                    answer = wide[0].to_json()
+                    sentences = [answer_markdown(answer, i)]
             except (NoIndex, ValueError) as e:
                 history[-1]["content"] = f"⚠️ {e}"
                 turn["state"] = "error"

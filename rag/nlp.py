@@ -47,9 +47,10 @@ class Annotated:
 
 @lru_cache(maxsize=8192)
 def annotate(text: str) -> Annotated:
-    """Entities and lemmas of a passage (no dependency parse)."""
-    with pipeline().select_pipes(disable=["parser"]):
-        doc = pipeline()(text)
+    """Entities and lemmas of a passage (no dependency parse). The parser is left out of this
+    call only: `select_pipes` would switch it off for every thread, and a question parsed
+    meanwhile by another (the app answers 8 at once) would get no dependencies."""
+    doc = pipeline()(text, disable=["parser"])
     return Annotated(tuple(Entity(e.text, e.label_, e.start_char, e.end_char) for e in doc.ents),
                      tuple((t.idx, t.lemma_.lower()) for t in doc if t.is_alpha))
 

@@ -95,7 +95,7 @@ def main() -> int:
                 return Recorder(connect(c), r)
 
             pipeline.answerer = make_answerer(
-                chosen, pipeline.embedder, pipeline.retriever.keyword.idf,
+                chosen, pipeline.embedder, pipeline.store.idf,
                 client=None if backend == "extractive" else record)
             report = evaluate(pipeline, items, on_question=_tick)
             result["backends"][spec] = _pick(report["overall"], QUALITY + LATENCY)
@@ -119,7 +119,7 @@ def _sweep(pipeline: Pipeline, settings: Settings, backend: str, replies: dict[s
     out = {}
     for t in thresholds:
         pipeline.answerer = make_answerer(replace(settings, verify_support=t), pipeline.embedder,
-                                          pipeline.retriever.keyword.idf, backend, client=replay)
+                                          pipeline.store.idf, backend, client=replay)
         out[str(t)] = _pick(evaluate(pipeline, items)["overall"], QUALITY)
     return out
 

@@ -22,13 +22,15 @@ from pathlib import Path
 
 from eval import realtimeqa
 from eval.common import write_jsonl
+from rag.chunking import Chunker, chunk_text_for_search
 from rag.embedding import SentenceTransformerEmbedder
 from rag.indexing import Indexer
+from rag.loading import load_paths
 from rag.metrics import percentile
 from rag.pipeline import Pipeline
-from rag.retrieval import MODES, chunk_text_for_search
+from rag.retrieval import MODES
 from rag.settings import Settings
-from rag.store import Store, disk_size
+from rag.store import disk_size
 
 BM25_REFERENCE = {"hit@1": 0.418, "hit@5": 0.664, "hit@10": 0.773}
 
@@ -100,9 +102,9 @@ def cost_ratio(lines: list[str], settings: Settings, embedder) -> dict:
         src = write_jsonl(lines, Path(tmp) / "sample.jsonl")
         s = Settings.load(**{**settings.to_json(), "index_dir": Path(tmp) / "idx" / "sample"})
         report = Indexer(s, embedder).run([src], progress=False)
-        store = Store.load(s.index_dir)
-        texts = [chunk_text_for_search(store.articles[c.article_id]["title"], c)
-                 for c in store.chunks.values()]
+        chunker = Chunker(s.chunk_tokens, s.chunk_overlap)
+        texts = [chunk_text_for_search(a.title, c) for a in load_paths([src]).articles
+                 for c in chunker.run(a)]
     t = time.perf_counter()
     embedder.model.encode(texts, batch_size=settings.batch_size, normalize_embeddings=True)
     bare = time.perf_counter() - t

@@ -100,3 +100,8 @@ class Chunker:
     def _chunk(article: Article, n: int, window: list[tuple[int, int]]) -> Chunk:
         start, end = window[0][0], window[-1][1]
         return Chunk(f"{article.id}#{n}", article.id, article.text[start:end], start, end)
+
+
+def chunk_text_for_search(title: str, chunk: Chunk) -> str:
+    """What both retrievers see of a chunk: its article's title carries context the chunk lacks."""
+    return f"{title}\n{chunk.text}"

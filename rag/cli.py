@@ -33,8 +33,9 @@ EPILOG = """examples:
   rag ask "What is Project Vault?" --backend llama    needs: pip install -e '.[llm]'
 
 settings can also come from the environment: RAG_INDEX_DIR, RAG_MODEL, RAG_K, RAG_CHUNK_TOKENS,
-RAG_CHUNK_OVERLAP, RAG_MIN_SUPPORT, RAG_MAX_FILE_MB, RAG_BACKEND, RAG_BASE_URL, RAG_API_MODEL,
-RAG_API_KEY (or OPENAI_API_KEY), RAG_TIMEOUT, RAG_GGUF, RAG_MAX_TOKENS, RAG_PROMPT (flags win)."""
+RAG_CHUNK_OVERLAP, RAG_QUANTIZE (none|sq8, for a new index), RAG_ANN_MIN, RAG_MIN_SUPPORT,
+RAG_MAX_FILE_MB, RAG_BACKEND, RAG_BASE_URL, RAG_API_MODEL, RAG_API_KEY (or OPENAI_API_KEY),
+RAG_TIMEOUT, RAG_GGUF, RAG_MAX_TOKENS, RAG_PROMPT (flags win)."""
 
 ANSWER_FLAGS = ("backend", "base_url", "api_model", "api_key", "timeout", "gguf", "max_tokens",
                 "context_window", "prompt")
@@ -274,7 +275,7 @@ def _index(args: argparse.Namespace, settings: Settings) -> int:
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
     from rag.pipeline import Pipeline, check_question
-    from rag.retrieval import Filters
+    from rag.types import Filters
 
     if (args.question is None) == (args.file is None):
         raise ValueError("give a question, or --file QUESTIONS.jsonl (not both)")
@@ -343,15 +344,15 @@ def _render(answer) -> str:
 def _info(args: argparse.Namespace, settings: Settings) -> int:
     from rag.store import Store, disk_size
 
-    store = Store.load(settings.index_dir)
-    m = store.manifest
-    dates = sorted(a["date"] for a in store.articles.values() if a["date"])
+    store = Store.open(settings.index_dir)
+    m, stats = store.manifest, store.stats()
     info = {
-        "index": str(settings.index_dir), "articles": len(store.articles),
-        "stories": len(set(store.stories().values())),
-        "chunks": store.count(), "model": m["model"], "dim": m["dim"],
-        "index_settings": m["settings"], "updated": m["updated"],
-        "dates": [dates[0], dates[-1]] if dates else None,
+        "index": str(settings.index_dir), "articles": stats["articles"],
+        "stories": stats["stories"], "chunks": stats["passages"], "model": m["model"],
+        "dim": m["dim"], "index_settings": m["settings"], "format": m["format_version"],
+        "vectors": f"{'ANN (IVF)' if stats['ann'] else 'exact'}, "
+                   f"{'8-bit codes' if m['quantize'] == 'sq8' else 'float32'}",
+        "updated": m["updated"], "dates": stats["dates"],
         "bytes_on_disk": disk_size(settings.index_dir), "settings": settings.to_json(),
     }
     if args.json:

@@ -1,4 +1,4 @@
-"""Files -> index: load, diff against what is indexed, chunk and embed only what changed, save."""
+"""Files -> index: load, diff against what is indexed, chunk and embed only what changed, write."""
 
 from __future__ import annotations
 
@@ -6,18 +6,18 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-import numpy as np
+from tqdm import tqdm
 
-from rag.chunking import Chunker
+from rag.chunking import Chunker, chunk_text_for_search
 from rag.embedding import Embedder, EmbeddingCache, SentenceTransformerEmbedder
 from rag.loading import Skipped, load_paths
-from rag.retrieval import chunk_text_for_search
 from rag.settings import Settings
-from rag.store import Store
-from rag.types import Article
+from rag.store import Store, Writer
+from rag.types import Article, Chunk
 
 
 @dataclass
@@ -63,6 +63,12 @@ def article_digest(article: Article) -> str:
 
 
 class Indexer:
+    """Brings an index in line with files, writing in batches: each batch of articles is one
+    transaction, so a build killed midway keeps what it committed, and a re-run embeds nothing
+    twice (the embedding cache holds the rest)."""
+
+    BATCH_CHUNKS = 512  # passages embedded and committed together
+
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
         self.embedder = embedder or SentenceTransformerEmbedder(settings.model, settings.batch_size)
@@ -70,58 +76,75 @@ class Indexer:
 
     def run(self, paths: list[Path], prune: bool = False, rebuild: bool = False,
             progress: bool | None = None) -> IndexReport:
-        """Bring the index in line with `paths`. FileNotFoundError for a missing path; the index
-        on disk is replaced only once the new one is complete."""
+        """Bring the index in line with `paths`. FileNotFoundError for a missing path. With
+        `rebuild`, the whole index is replaced in one transaction: readers keep the old one
+        until it commits, and a killed rebuild leaves it as it was."""
         started = time.perf_counter()
         s = self.settings
         loaded = load_paths(paths, s.max_file_mb)
         store = self._open(rebuild)
         report = IndexReport(str(s.index_dir), skipped=loaded.skipped)
 
+        old = store.hashes([a.id for a in loaded.articles])
         todo: list[tuple[Article, str]] = []
         for article in loaded.articles:
             digest = article_digest(article)
-            old = store.articles.get(article.id)
-            if old and old["hash"] == digest:
+            if not rebuild and old.get(article.id) == digest:
                 report.unchanged += 1
                 continue
-            (report.changed if old else report.added).append(article.id)
+            (report.changed if article.id in old else report.added).append(article.id)
             todo.append((article, digest))
         if prune:
             report.removed = self._prunable(store, paths, set(loaded.origins), loaded.failed_files)
-            store.remove(report.removed)
 
         chunked = [(a, d, self.chunker.run(a)) for a, d in todo]
-        texts = [chunk_text_for_search(a.title, c) for a, _, cs in chunked for c in cs]
-        vectors, report.chunks_embedded = self._embed(texts, progress)
-        report.chunks_indexed = len(texts)
-        at = 0
-        for article, digest, chunks in chunked:
-            store.add(article, loaded.origins[article.id], digest, chunks,
-                      vectors[at : at + len(chunks)])
-            at += len(chunks)
-
-        signed = [a for a in list(store.articles) if store.sign(a)]  # one-time upgrade
-        if todo or signed or report.removed or rebuild or not (s.index_dir / "CURRENT").exists():
-            store.save(s.index_dir)
-        report.articles_total, report.chunks_total = len(store.articles), store.count()
+        report.chunks_indexed = sum(len(cs) for *_, cs in chunked)
+        cache = EmbeddingCache(cache_path(s), self.embedder)
+        try:
+            with tqdm(total=report.chunks_indexed, unit="chunk", desc="indexing", leave=False,
+                      disable=None if progress is None else not progress) as bar:
+                if rebuild:
+                    with store.writing() as w:
+                        w.clear(s.model, self.embedder.dim, s.index_fingerprint(), s.quantize,
+                                s.ann_min)
+                        self._write(w, cache, chunked, loaded.origins, report, bar)
+                else:
+                    if report.removed:
+                        with store.writing() as w:
+                            w.remove(report.removed)
+                    for batch in _batches(chunked, self.BATCH_CHUNKS):
+                        with store.writing() as w:
+                            self._write(w, cache, batch, loaded.origins, report, bar)
+        finally:
+            cache.close()
+        store.refresh()
+        stats = store.stats()
+        store.close()
+        report.articles_total, report.chunks_total = stats["articles"], stats["passages"]
         report.seconds = time.perf_counter() - started
         return report
 
+    def _write(self, w: Writer, cache: EmbeddingCache,
+               chunked: list[tuple[Article, str, list[Chunk]]], origins: dict[str, str],
+               report: IndexReport, bar: tqdm) -> None:
+        texts = [chunk_text_for_search(a.title, c) for a, _, cs in chunked for c in cs]
+        vectors, embedded = cache.encode(texts, self.settings.batch_size, False)
+        report.chunks_embedded += embedded
+        at = 0
+        for article, digest, chunks in chunked:
+            w.add(article, origins[article.id], digest, chunks, vectors[at:at + len(chunks)])
+            at += len(chunks)
+        bar.update(len(texts))
+
     def _open(self, rebuild: bool) -> Store:
         s = self.settings
-        if not rebuild and (s.index_dir / "CURRENT").exists():
-            store = Store.load(s.index_dir)
+        if not Store.exists(s.index_dir):
+            return Store.create(s.index_dir, s.model, self.embedder.dim, s.index_fingerprint(),
+                                s.quantize, s.ann_min)
+        store = Store.open(s.index_dir)
+        if not rebuild:
             store.check(s.model, self.embedder.dim, s.index_fingerprint(), s.index_dir)
-            return store
-        return Store(s.model, self.embedder.dim, s.index_fingerprint())
-
-    def _embed(self, texts: list[str], progress: bool | None) -> tuple[np.ndarray, int]:
-        cache = EmbeddingCache(cache_path(self.settings), self.embedder)
-        try:
-            return cache.encode(texts, self.settings.batch_size, progress)
-        finally:
-            cache.close()
+        return store
 
     @staticmethod
     def _prunable(store: Store, paths: list[Path], seen: set[str], failed: set[str]) -> list[str]:
@@ -129,10 +152,25 @@ class Indexer:
         from a file that failed to load (its old articles are kept)."""
         roots = [p.resolve() for p in paths]
         out = []
-        for aid, meta in store.articles.items():
+        for meta in store.filter():
             file = Path(meta["file"])
-            if aid in seen or meta["file"] in failed:
+            if meta["id"] in seen or meta["file"] in failed:
                 continue
             if any(file == r or r in file.parents for r in roots):
-                out.append(aid)
+                out.append(meta["id"])
         return out
+
+
+def _batches(chunked: list[tuple[Article, str, list[Chunk]]], size: int
+             ) -> Iterator[list[tuple[Article, str, list[Chunk]]]]:
+    """Whole articles, about `size` passages at a time."""
+    batch: list[tuple[Article, str, list[Chunk]]] = []
+    n = 0
+    for item in chunked:
+        batch.append(item)
+        n += len(item[2])
+        if n >= size:
+            yield batch
+            batch, n = [], 0
+    if batch:
+        yield batch

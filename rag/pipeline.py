@@ -11,11 +11,11 @@ from rag.answering import Answerer
 from rag.citing import cite
 from rag.embedding import Embedder, SentenceTransformerEmbedder
 from rag.generative import make_answerer
-from rag.retrieval import Filters, Mode, Preference, Retriever
+from rag.retrieval import Mode, Preference, Retriever
 from rag.settings import Settings
 from rag.store import Store
 from rag.temporal import TimeScope, event_date, interpret
-from rag.types import Answer, Passage
+from rag.types import Answer, Filters, Passage
 
 
 class BadQuestion(ValueError):
@@ -40,12 +40,12 @@ class Pipeline:
                  answerer: Answerer | None = None):
         self.settings = settings
         self.embedder = embedder or SentenceTransformerEmbedder(settings.model, settings.batch_size)
-        self.store = Store.load(settings.index_dir)
+        self.store = Store.open(settings.index_dir)
         self.store.check(settings.model, self.embedder.dim, settings.index_fingerprint(),
                          settings.index_dir)
         self.retriever = Retriever(self.store, self.embedder, settings.candidates, settings.rrf_k)
         self.answerer = answerer or make_answerer(settings, self.embedder,
-                                                  self.retriever.keyword.idf)
+                                                  self.store.idf)
         self._answerers = {self.answerer.name: self.answerer}
 
     def ask(self, question: str, k: int | None = None, filters: Filters | None = None,
@@ -135,7 +135,7 @@ class Pipeline:
             return self.answerer
         if backend not in self._answerers:
             self._answerers[backend] = make_answerer(self.settings, self.embedder,
-                                                     self.retriever.keyword.idf, backend)
+                                                     self.store.idf, backend)
         return self._answerers[backend]
 
     def _timed(self, filters: Filters, scope: TimeScope | None

@@ -24,6 +24,12 @@ class Settings:
     # found 200 at least as good as 128 and 160 for retrieval, with fewer chunks to embed.
     chunk_tokens: int = 200
     chunk_overlap: int = 40
+    # Store: "sq8" keeps vectors as 8-bit scalar codes (a quarter of the memory, BENCHMARKS.md
+    # "Scale"), "none" as float32. Above `ann_min` passages the vectors are searched with an IVF
+    # index (approximate, recall@100 >= 0.95 measured) instead of exactly. Both are recorded
+    # by a new index and changed with `rag index --rebuild`.
+    quantize: str = "none"
+    ann_min: int = 200_000
     # Retrieval.
     k: int = 5
     candidates: int = 100  # per retriever, before fusion

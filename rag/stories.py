@@ -3,11 +3,13 @@
 Wire copy (AP, Reuters, PTI) appears nearly verbatim under many mastheads. Showing five copies
 of one story fills the top-k with one source of evidence; grouping them lets retrieval show one
 passage a story and name the other outlets. Signatures are MinHash (datasketch) over word
-shingles, kept per article in the index; groups are recomputed when an index is opened.
+shingles, with their LSH band keys kept in the index; an article's story is assigned when it is
+added, from the candidates that share a band key.
 """
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Iterable, Mapping
 
@@ -26,6 +28,9 @@ THRESHOLD = 0.5
 HEADLINE_OVERLAP = 0.3
 SCHEME = "affine32"  # datasketch's hashing scheme; stored signatures must match it
 _WORD = re.compile(r"\w+")
+# Bands x rows of the LSH split datasketch chooses for THRESHOLD and NUM_PERM (equal weights
+# on false positives and negatives).
+_BANDS, _ROWS = 14, 4
 
 
 def signature(texts: Iterable[str]) -> list[int]:
@@ -45,40 +50,54 @@ def signature(texts: Iterable[str]) -> list[int]:
     return m.hashvalues.tolist()
 
 
-def group(signatures: Mapping[str, list[int]], titles: Mapping[str, str]) -> dict[str, str]:
-    """Article id -> story id: the first article (by id) of the story, which every other
-    member matches directly, so that chains of partial matches never merge unrelated stories.
+def bands(sig: list[int]) -> list[int]:
+    """LSH band keys of a signature: two articles whose texts are one story share at least one
+    with high probability (datasketch's band split for THRESHOLD). The store keeps them in a
+    table, so a new article finds its story's candidates without loading every signature."""
+    values = np.asarray(sig, dtype=np.uint64)
+    out = []
+    for band in range(_BANDS):
+        digest = hashlib.blake2b(values[band * _ROWS:(band + 1) * _ROWS].tobytes(),
+                                 digest_size=8, salt=band.to_bytes(2, "little")).digest()
+        out.append(int.from_bytes(digest, "little", signed=True))
+    return out if sig else []
+
+
+def story_of(sig: list[int], title: str,
+             leaders: Iterable[tuple[str, list[int], str]]) -> str | None:
+    """The first candidate leader (by id, as (id, signature, title)) whose story this article
+    is, or None: it starts a story of its own. Every member matches its leader directly, so
+    chains of partial matches never merge unrelated stories.
 
     Two articles are one story when their texts nearly match and their headlines overlap: a
     headline may be reworded by each outlet, but failed scrapes (a cookie wall, a newsletter
     frame) give unrelated articles the same text under unrelated headlines.
     """
-    from datasketch import MinHash, MinHashLSH
-
-    heads = dict(zip(titles, content_terms(list(titles.values())), strict=True))
-    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
-    hashes = {a: np.asarray(v, dtype=np.uint64) for a, v in signatures.items() if v}
-    perms = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME).permutations  # drawn once
-    minhashes = {a: MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashvalues=h,
-                            permutations=perms) for a, h in hashes.items()}
-    for aid, m in minhashes.items():
-        lsh.insert(aid, m)
-    story = {}
-    for aid in sorted(signatures):
-        story[aid] = aid
-        if aid not in hashes:
+    if not sig:
+        return None
+    mine = np.asarray(sig, dtype=np.uint64)
+    head = None
+    for leader, other, other_title in sorted(leaders):
+        if not other or float(np.mean(mine == np.asarray(other, dtype=np.uint64))) < THRESHOLD:
             continue
-        for leader in sorted(c for c in lsh.query(minhashes[aid])
-                             if c < aid and story.get(c) == c):
-            if _same(hashes[aid], hashes[leader], heads.get(aid), heads.get(leader)):
-                story[aid] = leader
-                break
+        head = head if head is not None else content_terms([title])[0]
+        theirs = content_terms([other_title])[0]
+        if head and theirs and len(head & theirs) / len(head | theirs) >= HEADLINE_OVERLAP:
+            return leader
+    return None
+
+
+def group(signatures: Mapping[str, list[int]], titles: Mapping[str, str]) -> dict[str, str]:
+    """Article id -> story id (its leader: the first article, by id, of the story), as the
+    store assigns them one article at a time."""
+    story: dict[str, str] = {}
+    by_band: dict[int, list[str]] = {}
+    for aid in sorted(signatures):
+        sig = signatures[aid]
+        keys = bands(sig)
+        near = {c for k in keys for c in by_band.get(k, ()) if story[c] == c}
+        story[aid] = story_of(sig, titles[aid], ((c, signatures[c], titles[c]) for c in near)) \
+            or aid
+        for k in keys:
+            by_band.setdefault(k, []).append(aid)
     return story
-
-
-def _same(a: np.ndarray, b: np.ndarray, head_a: frozenset[str] | None,
-          head_b: frozenset[str] | None) -> bool:
-    """LSH proposes candidates; the estimated Jaccard of texts and headlines decides."""
-    if float(np.mean(a == b)) < THRESHOLD or not head_a or not head_b:
-        return False
-    return len(head_a & head_b) / len(head_a | head_b) >= HEADLINE_OVERLAP

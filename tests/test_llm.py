@@ -155,7 +155,7 @@ class _Counting(OpenAIClient):
 def test_openai_backend_answers_from_a_real_server(pipeline, model_server, streaming):
     client = _Counting(model_server, "qwen", timeout=600.0, streaming=streaming)  # a busy CPU
     short = replace(pipeline.settings, max_tokens=80)
-    answerer = make_answerer(short, pipeline.embedder, pipeline.retriever.keyword.idf, "openai",
+    answerer = make_answerer(short, pipeline.embedder, pipeline.store.idf, "openai",
                              client=lambda: client)
     passages = pipeline.retrieve(GERMANY_CANADA)
     answer = cite(GERMANY_CANADA, answerer.run(GERMANY_CANADA, passages), passages)

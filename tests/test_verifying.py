@@ -45,7 +45,7 @@ class Scripted:
 @pytest.fixture
 def answer_with(pipeline):
     """ask(question, reply): the pipeline's Answer when the model writes `reply`."""
-    idf = pipeline.retriever.keyword.idf
+    idf = pipeline.store.idf
 
     def ask(question: str, reply: str):
         answerer = make_answerer(pipeline.settings, pipeline.embedder, idf, "openai",
@@ -139,7 +139,7 @@ def test_the_model_reads_only_the_selected_sentences_and_keeps_their_short_answe
             yield from super().stream(messages, max_tokens)
 
     answerer = make_answerer(pipeline.settings, pipeline.embedder,
-                             pipeline.retriever.keyword.idf, "openai",
+                             pipeline.store.idf, "openai",
                              client=lambda: Reading(f"{GERMANY} [1]. {CANADA} [1]."))
     passages = pipeline.retrieve(GERMANY_CANADA)
     answer = cite(GERMANY_CANADA, answerer.run(GERMANY_CANADA, passages), passages)

@@ -16,9 +16,9 @@ import gradio as gr
 
 from rag.loading import SUPPORTED
 from rag.pipeline import check_question
-from rag.retrieval import Filters
 from rag.rewriting import rewrite
 from rag.settings import Settings
+from rag.types import Filters
 from ui.render import answer_markdown, sources_html
 from ui.service import NoIndex, Service
 

@@ -1,8 +1,9 @@
 """What the app holds for all sessions: the open index, and uploads being indexed into it.
 
-Answers always come from a complete index: an upload is indexed into a new generation on disk
-while questions go on to the pipeline that is open, which is swapped once the new one loads.
-Per-user state (chat, sources) lives in the sessions, never here.
+Answers always come from a complete index: an upload (or a `rag index` run in another process)
+is written in transactions while questions go on to the snapshot that is open; a watcher
+thread loads what was committed every RELOAD_S seconds, without a restart. Per-user state
+(chat, sources) lives in the sessions, never here.
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.store import disk_size
 
+RELOAD_S = 2.0  # how often the app looks for articles indexed by other processes
+
 
 class NoIndex(Exception):
     pass
@@ -32,19 +35,36 @@ class Service:
         self.indexing_files: list[str] = []
         self.pipeline: Pipeline | None = None
         self.backends = available(settings)  # what the app's backend selector offers
-        self._reload()
+        self._closed = threading.Event()
+        self.reload()
+        threading.Thread(target=self._watch, name="index-watcher", daemon=True).start()
 
-    def _reload(self) -> None:
+    def reload(self) -> bool:
+        """Pick up what was indexed since the last look; True if anything changed. The first
+        time an index exists, it is opened (an empty app: uploads or `rag index` create it)."""
+        if self.pipeline is not None:
+            return self.pipeline.store.refresh()
         try:
             self.pipeline = Pipeline(self.settings, self.embedder)
         except FileNotFoundError:
-            self.pipeline = None  # an empty app: uploads will create the index
+            return False
+        return True
+
+    def close(self) -> None:
+        self._closed.set()
+
+    def _watch(self) -> None:
+        while not self._closed.wait(RELOAD_S):
+            try:
+                self.reload()
+            except Exception as e:  # a half-written first index, a disk error: try again
+                print(f"rag: could not reload {self.settings.index_dir}: {e}", flush=True)
 
     def current(self) -> Pipeline:
         pipeline = self.pipeline  # one read: a concurrent swap cannot split a question
         if pipeline is None:
             raise NoIndex("No articles are indexed yet. Add some with “Add articles” below, "
-                          "or run `rag index PATH` and restart the app.")
+                          "or run `rag index PATH`: the app picks it up within seconds.")
         return pipeline
 
     def add_files(self, files: list[Path]) -> IndexReport:
@@ -57,7 +77,7 @@ class Service:
             kept = [Path(shutil.copy(f, self.uploads / Path(f).name)) for f in files]
             self.indexing_files = [p.name for p in kept]
             report = Indexer(self.settings, self.embedder).run(kept, progress=True)
-            self._reload()
+            self.reload()
             return report
         finally:
             self.indexing_files = []
@@ -69,9 +89,9 @@ class Service:
         if pipeline is None:
             line = f"**Index** `{self.settings.index_dir}`: empty, add articles below"
         else:
-            m = pipeline.store.manifest
-            line = (f"**Index** `{self.settings.index_dir}` · {len(pipeline.store.articles)} "
-                    f"articles · {pipeline.store.count()} passages · model `{m['model']}` · "
+            m, stats = pipeline.store.manifest, pipeline.store.stats()
+            line = (f"**Index** `{self.settings.index_dir}` · {stats['articles']} "
+                    f"articles · {stats['passages']} passages · model `{m['model']}` · "
                     f"{disk_size(self.settings.index_dir) / 1024:,.0f} KiB · updated "
                     f"{(m['updated'] or '?')[:16].replace('T', ' ')}")
         if self.indexing_files:
@@ -82,5 +102,5 @@ class Service:
         pipeline = self.pipeline
         if pipeline is None:
             return []
-        return sorted(((f"{m['title'][:70]} ({m['date'] or 'undated'})", aid)
-                       for aid, m in pipeline.store.articles.items()), key=lambda c: c[0])
+        return sorted(((f"{m['title'][:70]} ({m['date'] or 'undated'})", m["id"])
+                       for m in pipeline.store.filter()), key=lambda c: c[0])

@@ -1,0 +1,95 @@
+"""The index's SQLite database (WAL) and the lock that serializes its writers.
+
+Everything an index holds is in one file, `index/<name>/index.sqlite`: articles, passages, story
+band keys, keyword postings and vector segments. One write transaction adds or removes whole
+articles, so a process killed at any moment leaves each article as it was before or after, and
+readers (WAL) see the last committed state while a writer works.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+FILE = "index.sqlite"
+LOCK = "writer.lock"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS articles (
+    num INTEGER PRIMARY KEY AUTOINCREMENT,  -- what the in-memory arrays refer to
+    id TEXT NOT NULL UNIQUE, title TEXT NOT NULL, date TEXT, source TEXT NOT NULL,
+    file TEXT NOT NULL, hash TEXT NOT NULL,
+    first INTEGER NOT NULL, count INTEGER NOT NULL,  -- its passages' ids: first .. first+count-1
+    story INTEGER NOT NULL,  -- num of the story's first article
+    minhash BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS articles_story ON articles(story);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY, article INTEGER NOT NULL, key TEXT NOT NULL, text TEXT NOT NULL,
+    start INTEGER NOT NULL, end INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS bands (
+    article INTEGER NOT NULL, key INTEGER NOT NULL, PRIMARY KEY (article, key)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS bands_key ON bands(key);
+CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS postings (
+    term TEXT NOT NULL, segment INTEGER NOT NULL, docs BLOB NOT NULL, tfs BLOB NOT NULL,
+    PRIMARY KEY (term, segment)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS segments (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, size INTEGER NOT NULL,
+    ids BLOB NOT NULL, days BLOB NOT NULL, articles BLOB NOT NULL, lengths BLOB NOT NULL,
+    vectors BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS deleted (id INTEGER PRIMARY KEY);
+"""
+
+
+def connect(root: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode: transactions are opened explicitly (BEGIN IMMEDIATE
+    for writers), so a reader never holds a snapshot longer than one statement or block."""
+    db = sqlite3.connect(root / FILE, isolation_level=None, check_same_thread=False,
+                         timeout=600)
+    db.execute("PRAGMA journal_mode=WAL")
+    db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
+    db.execute("PRAGMA cache_size=-65536")  # 64 MiB
+    return db
+
+
+@contextmanager
+def read(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Several statements over one committed state."""
+    db.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        db.execute("COMMIT")
+
+
+@contextmanager
+def writer_lock(root: Path, wait: bool = True) -> Iterator[None]:
+    """One writer at a time per index. The lock file holds the writer's pid, so a second one
+    says whom it waits for; the kernel drops the lock when its holder dies, even by kill -9."""
+    root.mkdir(parents=True, exist_ok=True)
+    fd = os.open(root / LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if not wait:
+                raise
+            holder = os.pread(fd, 32, 0).decode(errors="replace").strip() or "?"
+            print(f"rag: waiting for another indexer, pid {holder} ({root})", file=sys.stderr,
+                  flush=True)
+            started = time.monotonic()
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            print(f"rag: pid {holder} is done after {time.monotonic() - started:.1f}s; "
+                  "going on", file=sys.stderr, flush=True)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock

@@ -137,6 +137,10 @@ def build(root: Path, settings: Settings, items) -> dict:
         if n >= BATCH:
             _write(store, batch)
             batch, n = [], 0
+            written = store.db().execute("SELECT MAX(id) FROM chunks").fetchone()[0] or 0
+            if written // 100_000 != (written - BATCH) // 100_000:
+                print(f"  {written:,} passages in {time.perf_counter() - t0:.0f} s",
+                      file=sys.stderr, flush=True)
     if batch:
         _write(store, batch)
     seconds = time.perf_counter() - t0

@@ -36,7 +36,8 @@ def migrate(root: Path) -> None:
         with open(gen / "chunks.jsonl", encoding="utf-8") as f:
             for line in f:
                 row = json.loads(line)
-                chunks[row.pop("faiss_id")] = Chunk(**row)
+                faiss_id = row.pop("faiss_id")
+                chunks[faiss_id] = Chunk(**row)
         print(f"rag: migrating {root} from index format 1 "
               f"({len(manifest['articles'])} articles, {len(chunks)} passages; nothing is "
               "embedded again)", file=sys.stderr, flush=True)

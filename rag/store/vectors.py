@@ -180,9 +180,8 @@ def _into_main(db: sqlite3.Connection, dim: int, quantize: str, sids: list[int],
         "VALUES ('main', ?, ?, ?, ?, ?, ?)",
         (len(cols[0]), *(c.tobytes() for c in cols),
          faiss.serialize_index(index).tobytes())).lastrowid)
-    merged = sids + ([main] if main is not None else [])
-    postings.merge(db, merged, into, dead)
-    _drop(db, merged, dead)  # every segment was merged: no removed passage is left anywhere
+    postings.merge(db, sids, into, dead)  # the main segment's own postings stay as they are
+    _drop(db, sids + ([main] if main is not None else []), dead)
 
 
 def _flat_index(dim: int, quantize: str) -> Any:

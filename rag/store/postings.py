@@ -5,8 +5,9 @@ with the id of the vector segment written with them) and adjusts each term's doc
 frequency. Small segments' postings are merged with them; a term has one row per label, a few
 dozen at a million passages. Removed passages stay in the postings they are in, masked out,
 until those are merged. Scores are computed at query time from the live statistics, so adding
-articles never rebuilds anything and opening reads nothing but the per-passage lengths. Scoring is bm25s's default ("lucene": k1 1.5, b 0.75) over the same
-analysis (rag.keyword.tokenize), so rankings match an in-memory bm25s index of the same text.
+articles never rebuilds anything and opening reads nothing but the per-passage lengths.
+Scoring is bm25s's default ("lucene": k1 1.5, b 0.75) over the same analysis
+(rag.keyword.tokenize), so rankings match an in-memory bm25s index of the same text.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import re
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 import numpy as np
 
@@ -88,19 +88,3 @@ def story_of(sig: list[int], title: str,
         if head and theirs and len(head & theirs) / len(head | theirs) >= HEADLINE_OVERLAP:
             return leader
     return None
-
-
-def group(signatures: Mapping[str, list[int]], titles: Mapping[str, str]) -> dict[str, str]:
-    """Article id -> story id (its leader: the first article, by id, of the story), as the
-    store assigns them one article at a time."""
-    story: dict[str, str] = {}
-    by_band: dict[int, list[str]] = {}
-    for aid in sorted(signatures):
-        sig = signatures[aid]
-        keys = bands(sig)
-        near = {c for k in keys for c in by_band.get(k, ()) if story[c] == c}
-        story[aid] = story_of(sig, titles[aid], ((c, signatures[c], titles[c]) for c in near)) \
-            or aid
-        for k in keys:
-            by_band.setdefault(k, []).append(aid)
-    return story

@@ -1,6 +1,24 @@
-from rag.stories import group, signature
+from collections.abc import Mapping
+
+from rag.stories import bands, signature, story_of
 
 from .conftest import SEEDS
+
+
+def group(signatures: Mapping[str, list[int]], titles: Mapping[str, str]) -> dict[str, str]:
+    """Article id -> story leader, assigned one article at a time in id order, as the store
+    assigns them (candidates are the leaders sharing a band key)."""
+    story: dict[str, str] = {}
+    by_band: dict[int, list[str]] = {}
+    for aid in sorted(signatures):
+        keys = bands(signatures[aid])
+        near = {c for k in keys for c in by_band.get(k, ()) if story[c] == c}
+        story[aid] = story_of(signatures[aid], titles[aid],
+                              ((c, signatures[c], titles[c]) for c in near)) or aid
+        for k in keys:
+            by_band.setdefault(k, []).append(aid)
+    return story
+
 
 STORY = (SEEDS / "000_1e0437848bbfa5aa.txt").read_text(encoding="utf-8")
 OTHER = (SEEDS / "004_4043f69cf68954ce.txt").read_text(encoding="utf-8")

@@ -344,7 +344,7 @@ def _render(answer) -> str:
 def _info(args: argparse.Namespace, settings: Settings) -> int:
     from rag.store import Store, disk_size
 
-    store = Store.open(settings.index_dir)
+    store = Store.open(settings.index_dir, search=False)
     m, stats = store.manifest, store.stats()
     info = {
         "index": str(settings.index_dir), "articles": stats["articles"],

@@ -117,7 +117,6 @@ class Indexer:
                             self._write(w, cache, batch, loaded.origins, report, bar)
         finally:
             cache.close()
-        store.refresh()
         stats = store.stats()
         store.close()
         report.articles_total, report.chunks_total = stats["articles"], stats["passages"]
@@ -141,7 +140,7 @@ class Indexer:
         if not Store.exists(s.index_dir):
             return Store.create(s.index_dir, s.model, self.embedder.dim, s.index_fingerprint(),
                                 s.quantize, s.ann_min)
-        store = Store.open(s.index_dir)
+        store = Store.open(s.index_dir, search=False)
         if not rebuild:
             store.check(s.model, self.embedder.dim, s.index_fingerprint(), s.index_dir)
         return store

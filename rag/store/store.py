@@ -94,9 +94,10 @@ class Store:
         return (root / FILE).exists() or (root / "CURRENT").exists()
 
     @classmethod
-    def open(cls, root: Path) -> Store:
-        """The index under `root`, loaded for searching; FileNotFoundError if there is none. An
-        index of format 1 (generation folders) is migrated first, without embedding again."""
+    def open(cls, root: Path, search: bool = True) -> Store:
+        """The index under `root`, loaded for searching (`search=False`: for writing and
+        metadata only, which reads no vectors); FileNotFoundError if there is none. An index
+        of format 1 (generation folders) is migrated first, without embedding again."""
         if not (root / FILE).exists():
             if not (root / "CURRENT").exists():
                 raise FileNotFoundError(
@@ -110,7 +111,8 @@ class Store:
             raise IndexMismatch(
                 f"{root} has index format {version}, this version reads {FORMAT_VERSION}; "
                 f"rebuild it with `rag index --rebuild --index {root}`")
-        store.refresh()
+        if search:
+            store.refresh()
         return store
 
     @classmethod
@@ -284,12 +286,13 @@ class Store:
 
     def stats(self) -> dict[str, Any]:
         """Articles, stories and date range, for `rag info` and the app's status line."""
-        articles, stories, first, last = self.db().execute(
-            "SELECT COUNT(*), COUNT(DISTINCT story), MIN(date), MAX(date) FROM articles"
-        ).fetchone()
-        return {"articles": articles, "stories": stories, "passages": self.count(),
+        articles, stories, first, last, passages = self.db().execute(
+            "SELECT COUNT(*), COUNT(DISTINCT story), MIN(date), MAX(date), SUM(count) "
+            "FROM articles").fetchone()
+        return {"articles": articles, "stories": stories, "passages": passages or 0,
                 "dates": [first, last] if first else None,
-                "ann": any(s.kind == "main" for s in self.snapshot.segments)}
+                "ann": self.db().execute("SELECT COUNT(*) FROM segments WHERE kind = 'main'")
+                .fetchone()[0] > 0}
 
     def _articles(self, where: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
         cols = ARTICLE_FIELDS.split(", ")

@@ -291,7 +291,7 @@ class Store:
             "FROM articles").fetchone()
         return {"articles": articles, "stories": stories, "passages": passages or 0,
                 "dates": [first, last] if first else None,
-                "ann": self.db().execute("SELECT COUNT(*) FROM segments WHERE kind = 'main'")
+                "ann": self.db().execute("SELECT COUNT(*) FROM segments WHERE kind = 'ivf'")
                 .fetchone()[0] > 0}
 
     def _articles(self, where: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
@@ -405,7 +405,8 @@ class Writer:
               ann_min: int) -> None:
         """Empty the index for a rebuild with these settings (in this transaction: until it
         commits, readers keep the old index)."""
-        for table in ("articles", "chunks", "bands", "terms", "postings", "segments", "deleted"):
+        for table in ("articles", "chunks", "bands", "terms", "postings", "segments", "deleted",
+                      "trained"):
             self.db.execute(f"DELETE FROM {table}")
         self.meta.update(model=model, dim=dim, settings=settings, quantize=quantize,
                          ann_min=ann_min)

@@ -2,10 +2,10 @@
 
 A write adds one small segment: the new passages' float32 vectors with their ids and the
 per-passage columns filters need (date, article, length). Readers load only the segments they
-have not seen. When the small segments add up, the writer merges them into the main segment,
-a serialized FAISS index: exact inner product below `ann_min` passages, above it an IVF index
-trained once on a sample; 8-bit scalar quantization (a quarter of the memory) when the index is
-built with `quantize="sq8"`. Removed passages are masked out until their segment is merged.
+have not seen. Small segments are searched exactly; as they add up the writer merges them
+(`merge`): above `ann_min` passages into IVF segments, lists trained once on a sample; 8-bit
+scalar quantization (a quarter of the memory) when the index is built with `quantize="sq8"`.
+Removed passages are masked out until their segment is merged.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from typing import Any
 import numpy as np
 
 MAX_SMALL = 16  # small segments before they are merged
-MERGE_AT = 50_000  # passages in small segments before they join the main segment
+MERGE_AT = 50_000  # passages in small segments before they become an IVF segment
+FANOUT = 4  # IVF segments of one size class before they are merged
 PROBE_SHARE = 1 / 24  # IVF lists searched: recall@100 >= 0.95 (BENCHMARKS.md, eval/bench_scale.py)
 UNDATED = np.iinfo(np.int32).min
 
@@ -26,7 +27,7 @@ UNDATED = np.iinfo(np.int32).min
 @dataclass(frozen=True)
 class Segment:
     id: int
-    kind: str  # "flat": raw float32 rows; "main": a serialized FAISS index holding its ids
+    kind: str  # "flat": raw float32 rows; "ivf": a serialized FAISS IVF index holding its ids
     ids: np.ndarray  # int64 passage ids
     days: np.ndarray  # int32 days since 1970-01-01 of the passage's article, UNDATED if none
     articles: np.ndarray  # int32 article numbers
@@ -92,7 +93,7 @@ def search(segments: list[Segment], query: np.ndarray, k: int, admitted: np.ndar
         n = min(k, seg.index.ntotal)
         if not n:
             continue
-        if seg.kind == "main":
+        if seg.kind == "ivf":
             params = faiss.SearchParametersIVF(sel=sel, nprobe=seg.index.nprobe)
         else:
             params = faiss.SearchParameters(sel=sel) if sel is not None else None
@@ -103,15 +104,32 @@ def search(segments: list[Segment], query: np.ndarray, k: int, admitted: np.ndar
 
 def merge(db: sqlite3.Connection, dim: int, quantize: str, ann_min: int,
           dead: np.ndarray) -> bool:
-    """Merge segments when they add up (tiered, so that a write costs what it adds, amortized):
-    many small ones into one; all of them into the main IVF index once there are `ann_min`
-    passages, and later ones into it every MERGE_AT passages. True if anything was merged."""
-    flat = db.execute("SELECT id, size FROM segments WHERE kind = 'flat' ORDER BY id").fetchall()
-    main = db.execute("SELECT id FROM segments WHERE kind = 'main'").fetchone()
+    """One merge step, if segments add up; True if one was made (call again until False).
+
+    Tiered, so that a write costs what it adds, amortized: more than MAX_SMALL small segments
+    become one; once the index holds `ann_min` passages, IVF lists are trained on a sample and
+    every MERGE_AT passages of small segments become an IVF segment; FANOUT IVF segments of one
+    size class become one, so a passage is rewritten a few times in its life, not at every
+    write, and a million passages are searched in about ten IVF segments."""
+    rows = db.execute("SELECT id, kind, size FROM segments ORDER BY id").fetchall()
+    flat = [(sid, size) for sid, kind, size in rows if kind == "flat"]
+    ivf = [(sid, size) for sid, kind, size in rows if kind == "ivf"]
     total = sum(size for _, size in flat)
-    if (main is None and total >= ann_min) or (main is not None and total >= MERGE_AT):
-        _into_main(db, dim, quantize, [sid for sid, _ in flat], main and main[0], dead)
+    trained = db.execute("SELECT data FROM trained WHERE name = 'ivf'").fetchone()
+    if trained is None and total >= ann_min:
+        _to_ivf(db, dim, _train(db, dim, quantize, [sid for sid, _ in flat]),
+                [sid for sid, _ in flat], dead)
         return True
+    if trained is not None and total >= MERGE_AT:
+        _to_ivf(db, dim, trained[0], [sid for sid, _ in flat], dead)
+        return True
+    levels: dict[int, list[int]] = {}
+    for sid, size in ivf:
+        levels.setdefault(int(math.log(max(size, MERGE_AT) / MERGE_AT, FANOUT)), []).append(sid)
+    for sids in levels.values():
+        if len(sids) >= FANOUT:
+            _merge_ivf(db, sids, dead)
+            return True
     small = [sid for sid, size in flat if size < MERGE_AT]
     if len(small) > MAX_SMALL:
         _merge_flat(db, dim, small, dead)
@@ -148,40 +166,77 @@ def _merge_flat(db: sqlite3.Connection, dim: int, sids: list[int], dead: np.ndar
     _drop(db, sids, ids[~keep])
 
 
-def _into_main(db: sqlite3.Connection, dim: int, quantize: str, sids: list[int],
-               main: int | None, dead: np.ndarray) -> None:
-    """The main segment, with the `sids` segments added and dead passages removed. An IVF index
-    is trained once, on a sample of the passages it first holds; news drifts slowly enough
-    that later passages are added to the same lists."""
+def _train(db: sqlite3.Connection, dim: int, quantize: str, sids: list[int]) -> bytes:
+    """IVF lists (and 8-bit ranges) trained once, on a sample of the passages of `sids`; every
+    IVF segment starts from this, so segments can be merged list by list."""
+    import faiss
+
+    vecs = _columns(db, sids, dim)[4]
+    lists = nlist(len(vecs))
+    coarse = faiss.IndexFlatIP(dim)
+    if quantize == "sq8":
+        index = faiss.IndexIVFScalarQuantizer(coarse, dim, lists, faiss.ScalarQuantizer.QT_8bit,
+                                              faiss.METRIC_INNER_PRODUCT)
+    else:
+        index = faiss.IndexIVFFlat(coarse, dim, lists, faiss.METRIC_INNER_PRODUCT)
+    rng = np.random.default_rng(0)
+    index.train(vecs[rng.choice(len(vecs), min(len(vecs), 64 * lists), replace=False)])
+    index.nprobe = max(1, math.ceil(lists * PROBE_SHARE))
+    data = faiss.serialize_index(index).tobytes()
+    db.execute("INSERT INTO trained VALUES ('ivf', ?)", (data,))
+    return data
+
+
+def _to_ivf(db: sqlite3.Connection, dim: int, trained: bytes, sids: list[int],
+            dead: np.ndarray) -> None:
     import faiss
 
     from rag.store import postings
 
     ids, days, arts, lens, vecs = _columns(db, sids, dim)
     keep = ~np.isin(ids, dead)
-    if main is None:
-        index = _ivf(dim, quantize, vecs[keep])
-        old = [np.zeros(0, k) for k in (np.int64, np.int32, np.int32, np.uint16)]
-    else:
-        row = db.execute("SELECT ids, days, articles, lengths, vectors FROM segments "
-                         "WHERE id = ?", (main,)).fetchone()
-        index = faiss.deserialize_index(np.frombuffer(row[4], dtype=np.uint8))
-        old = [np.frombuffer(row[c], dtype=k)
-               for c, k in enumerate((np.int64, np.int32, np.int32, np.uint16))]
-        gone = np.isin(old[0], dead)
-        if gone.any():
-            index.remove_ids(faiss.IDSelectorBatch(old[0][gone]))
-            old = [c[~gone] for c in old]
+    index = faiss.deserialize_index(np.frombuffer(trained, dtype=np.uint8))
     index.add_with_ids(vecs[keep], ids[keep])
-    cols = [np.concatenate([o, n[keep]]) for o, n in zip(old, (ids, days, arts, lens),
-                                                         strict=True)]
-    into = int(db.execute(
+    into = _insert_ivf(db, index, [ids[keep], days[keep], arts[keep], lens[keep]])
+    postings.merge(db, sids, into, dead)
+    _drop(db, sids, ids[~keep])
+
+
+def _merge_ivf(db: sqlite3.Connection, sids: list[int], dead: np.ndarray) -> None:
+    """IVF segments of one size class as one, list by list (faiss merge_from), without the
+    passages removed since."""
+    import faiss
+
+    from rag.store import postings
+
+    index, cols = None, [[] for _ in range(4)]
+    for sid in sids:
+        row = db.execute("SELECT ids, days, articles, lengths, vectors FROM segments "
+                         "WHERE id = ?", (sid,)).fetchone()
+        part = faiss.deserialize_index(np.frombuffer(row[4], dtype=np.uint8))
+        if index is None:
+            index = part
+        else:
+            index.merge_from(part, 0)
+        for c, kind in enumerate((np.int64, np.int32, np.int32, np.uint16)):
+            cols[c].append(np.frombuffer(row[c], dtype=kind))
+    merged = [np.concatenate(c) for c in cols]
+    gone = np.isin(merged[0], dead)
+    if gone.any():
+        index.remove_ids(faiss.IDSelectorBatch(merged[0][gone]))
+    into = _insert_ivf(db, index, [c[~gone] for c in merged])
+    postings.merge(db, sids, into, dead)
+    _drop(db, sids, merged[0][gone])
+
+
+def _insert_ivf(db: sqlite3.Connection, index: Any, cols: list[np.ndarray]) -> int:
+    import faiss
+
+    return int(db.execute(
         "INSERT INTO segments (kind, size, ids, days, articles, lengths, vectors) "
-        "VALUES ('main', ?, ?, ?, ?, ?, ?)",
+        "VALUES ('ivf', ?, ?, ?, ?, ?, ?)",
         (len(cols[0]), *(c.tobytes() for c in cols),
          faiss.serialize_index(index).tobytes())).lastrowid)
-    postings.merge(db, sids, into, dead)  # the main segment's own postings stay as they are
-    _drop(db, sids + ([main] if main is not None else []), dead)
 
 
 def _flat_index(dim: int, quantize: str) -> Any:
@@ -191,23 +246,6 @@ def _flat_index(dim: int, quantize: str) -> Any:
         return faiss.IndexScalarQuantizer(dim, faiss.ScalarQuantizer.QT_8bit,
                                           faiss.METRIC_INNER_PRODUCT)
     return faiss.IndexFlatIP(dim)
-
-
-def _ivf(dim: int, quantize: str, vectors: np.ndarray) -> Any:
-    import faiss
-
-    lists = nlist(len(vectors))
-    coarse = faiss.IndexFlatIP(dim)
-    if quantize == "sq8":
-        index = faiss.IndexIVFScalarQuantizer(coarse, dim, lists, faiss.ScalarQuantizer.QT_8bit,
-                                              faiss.METRIC_INNER_PRODUCT)
-    else:
-        index = faiss.IndexIVFFlat(coarse, dim, lists, faiss.METRIC_INNER_PRODUCT)
-    rng = np.random.default_rng(0)
-    sample = vectors[rng.choice(len(vectors), min(len(vectors), 64 * lists), replace=False)]
-    index.train(sample)
-    index.nprobe = max(1, math.ceil(lists * PROBE_SHARE))
-    return index
 
 
 def _drop(db: sqlite3.Connection, sids: list[int], dead_ids: np.ndarray) -> None:

@@ -180,8 +180,6 @@ class Store:
         with self._refreshing:
             old = self.snapshot
             with read(db):
-                version = json.loads(db.execute("SELECT value FROM meta WHERE key = 'version'")
-                                     .fetchone()[0])
                 m = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
                 if old.version >= 0 and (m["model"], m["dim"]) != self._model:
                     raise IndexMismatch(
@@ -189,13 +187,14 @@ class Store:
                         "(answers still come from the index as it was)")
                 self._model = (m["model"], m["dim"])
                 current = {sid for (sid,) in db.execute("SELECT id FROM segments")}
-                known = {s.id for s in old.segments}
-                keep = [s for s in old.segments if s.id in current] if known <= current else []
+                # Segments are immutable: only new ones are read, unless a merge replaced some
+                # the snapshot holds, and then all are.
+                base = old if {s.id for s in old.segments} <= current else None
+                keep = list(old.segments) if base is not None else []
                 new = vectors.load(db, m["dim"], m["quantize"], {s.id for s in keep})
                 dead = np.fromiter((i for (i,) in db.execute("SELECT id FROM deleted")),
                                    dtype=np.int64)
-            self.snapshot = _snapshot(version, old if len(keep) == len(known) else None,
-                                      keep, new, dead)
+            self.snapshot = _snapshot(m["version"], base, keep, new, dead)
         return True
 
     def count(self) -> int:

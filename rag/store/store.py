@@ -125,7 +125,7 @@ class Store:
                 tmp = root / f".{FILE}.{os.getpid()}.tmp"
                 tmp.unlink(missing_ok=True)
                 db = sqlite3.connect(tmp, isolation_level=None)
-                db.execute("PRAGMA page_size=65536")  # vector segments read 1.4x faster than at 4 KiB
+                db.execute("PRAGMA page_size=65536")  # vector blobs read 1.4x faster than at 4 KiB
                 db.executescript(database.SCHEMA)
                 db.executemany("INSERT INTO meta VALUES (?, ?)", [
                     (k, json.dumps(v)) for k, v in {

@@ -51,7 +51,8 @@ def main(argv: list[str] | None = None) -> int:
                                  **{f: getattr(args, f, None) for f in ANSWER_FLAGS})
         return args.run(args, settings)
     except KeyboardInterrupt:
-        print("rag: interrupted; the index on disk is unchanged", file=sys.stderr)
+        print("rag: interrupted; every article is indexed whole or not at all (run it again to "
+              "index the rest)", file=sys.stderr)
         return 130
     except (FileNotFoundError, ValueError) as e:  # includes IndexMismatch, BadQuestion
         print(f"rag: error: {e}", file=sys.stderr)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,7 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+from eval.model_server import free_port, running
 from rag.embedding import SentenceTransformerEmbedder
 from rag.indexing import Indexer
 from rag.pipeline import Pipeline
@@ -64,3 +68,14 @@ def seed_settings(tmp_path_factory, embedder) -> Settings:
 @pytest.fixture(scope="session")
 def pipeline(seed_settings, embedder) -> Pipeline:
     return Pipeline(seed_settings, embedder)
+
+
+@contextmanager
+def serving(index: Path, log_path: Path) -> Iterator[str]:
+    """A real `rag serve` of `index` on a free loopback port: its URL once it answers."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    with running([sys.executable, "-m", "rag.cli", "serve", "--index", str(index), "--port",
+                  str(port)], url, log_path, 180.0, cwd=ROOT,
+                 env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}):
+        yield url

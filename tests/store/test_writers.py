@@ -7,15 +7,11 @@ import os
 import random
 import re
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
-
-import pytest
 
 from rag.chunking import Chunker, chunk_text_for_search
 from rag.indexing import Indexer, cache_path
@@ -24,7 +20,7 @@ from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.store import Store
 
-from ..conftest import GERMANY_CANADA, ROOT, SEEDS, CountingEmbedder
+from ..conftest import GERMANY_CANADA, ROOT, SEEDS, CountingEmbedder, serving
 
 ENV = {**os.environ, "HF_HUB_OFFLINE": "1", "TOKENIZERS_PARALLELISM": "false",
        "GRADIO_ANALYTICS_ENABLED": "False"}
@@ -242,12 +238,6 @@ def test_kill_9_at_random_moments_leaves_whole_articles_and_resume_embeds_only_t
 
 
 # -- a running app sees what the CLI indexed ------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 LITHIUM = "Where did Chile and India sign a lithium pact?"
 AS_OF = "2026-03-10"  # after every article here, whatever today is
 
@@ -268,23 +258,7 @@ def test_running_server_answers_from_an_article_indexed_by_the_cli_within_5_s(tm
         "date 2026-03-05 Chile and India signed a lithium pact in Santiago on Thursday. The "
         "agreement covers exploration, refining and joint ventures between their state miners. "
         "Officials said the first shipments of lithium carbonate could leave Chile next year.\n")
-    port = _free_port()
-    log_path = tmp_path / "serve.log"
-    log = open(log_path, "w")  # noqa: SIM115
-    server = subprocess.Popen(
-        [sys.executable, "-m", "rag.cli", "serve", "--index", str(settings.index_dir),
-         "--port", str(port)], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=ENV)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 180
-        while True:
-            try:
-                urllib.request.urlopen(url, timeout=2)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"rag serve did not start:\n{log_path.read_text()[-3000:]}")
-                time.sleep(0.5)
+    with serving(settings.index_dir, tmp_path / "serve.log") as url:
         client = Client(url, verbose=False)
         before = client.predict(LITHIUM, AS_OF, True, api_name="/ask")
         assert not _cites(before, "lithium_pact.txt")
@@ -304,18 +278,10 @@ def test_running_server_answers_from_an_article_indexed_by_the_cli_within_5_s(tm
             if _cites(answer, "lithium_pact.txt") or time.monotonic() - done > 5:
                 break
             time.sleep(0.2)
-        assert _cites(answer, "lithium_pact.txt"), (polls, answer["answer"],
-                                                    log_path.read_text()[-3000:])
+        assert _cites(answer, "lithium_pact.txt"), (
+            polls, answer["answer"], (tmp_path / "serve.log").read_text()[-3000:])
         assert polls[-1] <= 5.0, polls
         assert "Santiago" in answer["answer"]
         assert answer["citations"][0]["doc_id"] == "lithium_pact.txt"
         print("before:", "abstained" if before["abstained"] else before["answer"][:120],
               "\nanswers after the CLI run returned, at seconds:", polls)
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        log.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,8 @@ import numpy as np
 
 MAX_SMALL = 16  # small segments before they are merged
 MERGE_AT = 50_000  # passages in small segments before they become an IVF segment
-FANOUT = 4  # IVF segments of one size class before they are merged
+FANOUT = 4  # IVF segments of one size class before they are merged (unless too large)
+MAX_BYTES = 900_000_000  # per segment: SQLite values are limited to 1 GB
 PROBE_SHARE = 1 / 24  # IVF lists searched: recall@100 >= 0.95 (BENCHMARKS.md, eval/bench_scale.py)
 UNDATED = np.iinfo(np.int32).min
 
@@ -117,24 +119,42 @@ def merge(db: sqlite3.Connection, dim: int, quantize: str, ann_min: int,
     total = sum(size for _, size in flat)
     trained = db.execute("SELECT data FROM trained WHERE name = 'ivf'").fetchone()
     if trained is None and total >= ann_min:
-        _to_ivf(db, dim, _train(db, dim, quantize, [sid for sid, _ in flat]),
-                [sid for sid, _ in flat], dead)
+        trained = (_train(db, dim, quantize, [sid for sid, _ in flat]),)
+        for sids in _fitting(flat, MAX_BYTES // (4 * dim + 8)):
+            _to_ivf(db, dim, trained[0], sids, dead)
         return True
     if trained is not None and total >= MERGE_AT:
-        _to_ivf(db, dim, trained[0], [sid for sid, _ in flat], dead)
+        for sids in _fitting(flat, MAX_BYTES // (4 * dim + 8)):
+            _to_ivf(db, dim, trained[0], sids, dead)
         return True
-    levels: dict[int, list[int]] = {}
+    levels: dict[int, list[tuple[int, int]]] = {}
     for sid, size in ivf:
-        levels.setdefault(int(math.log(max(size, MERGE_AT) / MERGE_AT, FANOUT)), []).append(sid)
-    for sids in levels.values():
-        if len(sids) >= FANOUT:
-            _merge_ivf(db, sids, dead)
+        levels.setdefault(int(math.log(max(size, MERGE_AT) / MERGE_AT, FANOUT)), []).append(
+            (sid, size))
+    per = MAX_BYTES // ((dim if quantize == "sq8" else 4 * dim) + 8)
+    for same in levels.values():
+        if len(same) >= FANOUT and sum(size for _, size in same) <= per:
+            _merge_ivf(db, [sid for sid, _ in same], dead)
             return True
-    small = [sid for sid, size in flat if size < MERGE_AT]
+    small = [(sid, size) for sid, size in flat if size < MERGE_AT]
     if len(small) > MAX_SMALL:
-        _merge_flat(db, dim, small, dead)
+        _merge_flat(db, dim, next(_fitting(small, MAX_BYTES // (4 * dim + 8))), dead)
         return True
     return False
+
+
+def _fitting(segments: list[tuple[int, int]], most: int) -> Iterator[list[int]]:
+    """Segment ids in groups of at most `most` passages (a SQLite value holds at most 1 GB)."""
+    group: list[int] = []
+    n = 0
+    for sid, size in segments:
+        if group and n + size > most:
+            yield group
+            group, n = [], 0
+        group.append(sid)
+        n += size
+    if group:
+        yield group
 
 
 def set_lengths(db: sqlite3.Connection, segment: int, lengths: np.ndarray) -> None:

@@ -179,3 +179,17 @@ def test_a_reader_sees_a_write_whole_after_refresh_and_not_before(tmp_path):
     assert reader.count() == 1 and len(reader.keyword("nickel", 10)) == 1
     assert reader.refresh() and not reader.refresh()
     assert reader.count() == 3 and len(reader.keyword("nickel", 10)) == 3
+
+
+def test_no_segment_outgrows_what_one_sqlite_value_holds(tmp_path, monkeypatch):
+    """Segments are stored as SQLite values (at most 1 GB); merges stop short of the limit
+    (scaled down here to 700 passages) instead of failing the write."""
+    monkeypatch.setattr(segments, "MERGE_AT", 100)
+    monkeypatch.setattr(segments, "MAX_BYTES", 700 * (4 * DIM + 8))
+    rng = np.random.default_rng(5)
+    store = _store(tmp_path, ann_min=300)
+    for start in range(0, 3000, 50):
+        _add(store, [_article(i, f"passage {i}") for i in range(start, start + 50)],
+             _unit(rng.standard_normal((50, DIM))))
+    sizes = [len(s.ids) for s in store.snapshot.segments]
+    assert sum(sizes) == store.count() == 3000 and max(sizes) <= 700

@@ -117,14 +117,13 @@ def merge(db: sqlite3.Connection, dim: int, quantize: str, ann_min: int,
     flat = [(sid, size) for sid, kind, size in rows if kind == "flat"]
     ivf = [(sid, size) for sid, kind, size in rows if kind == "ivf"]
     total = sum(size for _, size in flat)
+    flat_most = MAX_BYTES // (4 * dim + 8)  # passages a flat segment may hold
     trained = db.execute("SELECT data FROM trained WHERE name = 'ivf'").fetchone()
-    if trained is None and total >= ann_min:
+    first = trained is None and total >= ann_min
+    if first:
         trained = (_train(db, dim, quantize, [sid for sid, _ in flat]),)
-        for sids in _fitting(flat, MAX_BYTES // (4 * dim + 8)):
-            _to_ivf(db, dim, trained[0], sids, dead)
-        return True
-    if trained is not None and total >= MERGE_AT:
-        for sids in _fitting(flat, MAX_BYTES // (4 * dim + 8)):
+    if trained is not None and (first or total >= MERGE_AT):
+        for sids in _fitting(flat, flat_most):
             _to_ivf(db, dim, trained[0], sids, dead)
         return True
     levels: dict[int, list[tuple[int, int]]] = {}
@@ -138,7 +137,7 @@ def merge(db: sqlite3.Connection, dim: int, quantize: str, ann_min: int,
             return True
     small = [(sid, size) for sid, size in flat if size < MERGE_AT]
     if len(small) > MAX_SMALL:
-        _merge_flat(db, dim, next(_fitting(small, MAX_BYTES // (4 * dim + 8))), dead)
+        _merge_flat(db, dim, next(_fitting(small, flat_most)), dead)
         return True
     return False
 

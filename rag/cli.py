@@ -96,7 +96,10 @@ def _parser() -> argparse.ArgumentParser:
     ix = sub.add_parser("index", parents=[common], help="add or update articles in an index",
                         description="Index txt, md, html, pdf and jsonl articles. Only new or "
                         "changed articles are embedded; bad files are skipped and reported "
-                        "(exit status 1) without touching what is already indexed.")
+                        "(exit status 1) without touching what is already indexed. Articles "
+                        "are committed in batches: an interrupted run keeps whole articles, "
+                        "and running it again does the rest. Other indexers (and a running "
+                        "app) may use the index meanwhile; writers take turns.")
     ix.add_argument("paths", nargs="*", type=Path, default=[Path("seeds")], metavar="PATH",
                     help="files or folders to index (default: seeds/)")
     ix.add_argument("--prune", action="store_true",

@@ -55,6 +55,8 @@ def migrate(root: Path) -> None:
         db = sqlite3.connect(tmp / FILE)
         db.execute("PRAGMA journal_mode=DELETE")  # folds the WAL into the file
         db.close()
+        if (tmp / "segments").is_dir():  # IVF files of a large index
+            os.replace(tmp / "segments", root / "segments")
         os.replace(tmp / FILE, root / FILE)
         shutil.rmtree(tmp, ignore_errors=True)
         (root / "CURRENT").unlink()

@@ -179,24 +179,33 @@ class Store:
         if version == self.snapshot.version:
             return False
         with self._refreshing:
-            old = self.snapshot
-            with read(db):
-                m = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
-                if old.version >= 0 and (m["model"], m["dim"]) != self._model:
-                    raise IndexMismatch(
-                        f"{self.root} was rebuilt with model {m['model']!r}; restart to use it "
-                        "(answers still come from the index as it was)")
-                self._model = (m["model"], m["dim"])
-                current = {sid for (sid,) in db.execute("SELECT id FROM segments")}
-                # Segments are immutable: only new ones are read, unless a merge replaced some
-                # the snapshot holds, and then all are.
-                base = old if {s.id for s in old.segments} <= current else None
-                keep = list(old.segments) if base is not None else []
-                new = vectors.load(db, m["dim"], m["quantize"], {s.id for s in keep})
-                dead = np.fromiter((i for (i,) in db.execute("SELECT id FROM deleted")),
-                                   dtype=np.int64)
-            self.snapshot = _snapshot(m["version"], base, keep, new, dead)
+            for attempt in range(3):
+                try:
+                    self.snapshot = self._load(self.snapshot)
+                    break
+                except FileNotFoundError:  # a writer merged segments while they were read
+                    if attempt == 2:
+                        raise
         return True
+
+    def _load(self, old: Snapshot) -> Snapshot:
+        db = self.db()
+        with read(db):
+            m = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
+            if old.version >= 0 and (m["model"], m["dim"]) != self._model:
+                raise IndexMismatch(
+                    f"{self.root} was rebuilt with model {m['model']!r}; restart to use it "
+                    "(answers still come from the index as it was)")
+            self._model = (m["model"], m["dim"])
+            current = {sid for (sid,) in db.execute("SELECT id FROM segments")}
+            # Segments are immutable: only new ones are read, unless a merge replaced some the
+            # snapshot holds, and then all are.
+            base = old if {s.id for s in old.segments} <= current else None
+            keep = list(old.segments) if base is not None else []
+            new = vectors.load(db, m["dim"], m["quantize"], {s.id for s in keep})
+            dead = np.fromiter((i for (i,) in db.execute("SELECT id FROM deleted")),
+                               dtype=np.int64)
+        return _snapshot(m["version"], base, keep, new, dead)
 
     def count(self) -> int:
         return self.snapshot.count
@@ -342,6 +351,7 @@ class Store:
                     db.execute("ROLLBACK")
                     raise
                 db.execute("COMMIT")
+                vectors.sweep(db)
             finally:
                 db.close()
 
@@ -478,4 +488,5 @@ def _snapshot(version: int, base: Snapshot | None, keep: list[vectors.Segment],
 
 
 def disk_size(root: Path) -> int:
-    return sum(p.stat().st_size for p in root.glob(f"{FILE}*") if p.is_file())
+    files = [*root.glob(f"{FILE}*"), *root.glob("segments/*")]
+    return sum(p.stat().st_size for p in files if p.is_file())

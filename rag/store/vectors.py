@@ -3,17 +3,20 @@
 A write adds one small segment: the new passages' float32 vectors with their ids and the
 per-passage columns filters need (date, article, length). Readers load only the segments they
 have not seen. Small segments are searched exactly; as they add up the writer merges them
-(`merge`): above `ann_min` passages into IVF segments, lists trained once on a sample; 8-bit
-scalar quantization (a quarter of the memory) when the index is built with `quantize="sq8"`.
-Removed passages are masked out until their segment is merged.
+(`merge`): above `ann_min` passages into IVF segments, lists trained once on a sample, kept as
+FAISS files in `segments/` beside the database and memory-mapped, so opening a million
+passages reads none of them; 8-bit scalar quantization (a quarter of the memory) when the index
+is built with `quantize="sq8"`. Removed passages are masked out until their segment is merged.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -29,7 +32,7 @@ UNDATED = np.iinfo(np.int32).min
 @dataclass(frozen=True)
 class Segment:
     id: int
-    kind: str  # "flat": raw float32 rows; "ivf": a serialized FAISS IVF index holding its ids
+    kind: str  # "flat": raw float32 rows in the database; "ivf": a FAISS IVF file, memory-mapped
     ids: np.ndarray  # int64 passage ids
     days: np.ndarray  # int32 days since 1970-01-01 of the passage's article, UNDATED if none
     articles: np.ndarray  # int32 article numbers
@@ -72,8 +75,8 @@ def load(db: sqlite3.Connection, dim: int, quantize: str, skip: set[int]) -> lis
             if not index.is_trained:
                 index.train(rows_)
             index.add_with_ids(rows_, ids)
-        else:
-            index = faiss.deserialize_index(np.frombuffer(vectors, dtype=np.uint8))
+        else:  # memory-mapped: opening costs nothing, pages load as lists are searched
+            index = faiss.read_index(str(_file(db, sid)), faiss.IO_FLAG_MMAP)
         out.append(Segment(sid, kind, ids, np.frombuffer(days, dtype=np.int32),
                            np.frombuffer(arts, dtype=np.int32),
                            np.frombuffer(lens, dtype=np.uint16), index))
@@ -230,13 +233,12 @@ def _merge_ivf(db: sqlite3.Connection, sids: list[int], dead: np.ndarray) -> Non
 
     index, cols = None, [[] for _ in range(4)]
     for sid in sids:
-        row = db.execute("SELECT ids, days, articles, lengths, vectors FROM segments "
-                         "WHERE id = ?", (sid,)).fetchone()
-        part = faiss.deserialize_index(np.frombuffer(row[4], dtype=np.uint8))
+        row = db.execute("SELECT ids, days, articles, lengths FROM segments WHERE id = ?",
+                         (sid,)).fetchone()
         if index is None:
-            index = part
+            index = faiss.read_index(str(_file(db, sid)))
         else:
-            index.merge_from(part, 0)
+            index.merge_from(faiss.read_index(str(_file(db, sid))), 0)
         for c, kind in enumerate((np.int64, np.int32, np.int32, np.uint16)):
             cols[c].append(np.frombuffer(row[c], dtype=kind))
     merged = [np.concatenate(c) for c in cols]
@@ -249,13 +251,39 @@ def _merge_ivf(db: sqlite3.Connection, sids: list[int], dead: np.ndarray) -> Non
 
 
 def _insert_ivf(db: sqlite3.Connection, index: Any, cols: list[np.ndarray]) -> int:
+    """An IVF segment: its row, and its FAISS file beside the database (written whole before
+    the transaction that refers to it commits; `sweep` removes files no row refers to)."""
     import faiss
 
-    return int(db.execute(
+    sid = int(db.execute(
         "INSERT INTO segments (kind, size, ids, days, articles, lengths, vectors) "
-        "VALUES ('ivf', ?, ?, ?, ?, ?, ?)",
-        (len(cols[0]), *(c.tobytes() for c in cols),
-         faiss.serialize_index(index).tobytes())).lastrowid)
+        "VALUES ('ivf', ?, ?, ?, ?, ?, x'')",
+        (len(cols[0]), *(c.tobytes() for c in cols))).lastrowid)
+    path = _file(db, sid)
+    path.parent.mkdir(exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    faiss.write_index(index, str(tmp))
+    with open(tmp, "rb+") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    return sid
+
+
+def sweep(db: sqlite3.Connection) -> None:
+    """Remove segment files no committed row refers to: those of merged segments, and any a
+    killed writer left. Run by the writer, after its commit."""
+    folder = _file(db, 0).parent
+    if not folder.is_dir():
+        return
+    live = {sid for (sid,) in db.execute("SELECT id FROM segments WHERE kind = 'ivf'")}
+    for path in folder.iterdir():
+        if path.suffix == ".tmp" or (path.suffix == ".faiss" and int(path.stem) not in live):
+            path.unlink(missing_ok=True)
+
+
+def _file(db: sqlite3.Connection, sid: int) -> Path:
+    return Path(db.execute("PRAGMA database_list").fetchone()[2]).parent / "segments" / \
+        f"{sid:07d}.faiss"
 
 
 def _flat_index(dim: int, quantize: str) -> Any:

@@ -138,6 +138,9 @@ def test_ann_index_above_ann_min_finds_what_exact_search_finds(tmp_path, monkeyp
     kinds = [s.kind for s in store.snapshot.segments]
     assert store.stats()["ann"] and store.count() == 2990
     assert 1 < kinds.count("ivf") <= 8  # IVF segments were made and merged, not left to pile up
+    files = sorted((tmp_path / "index" / "segments").iterdir())
+    assert [int(f.stem) for f in files] == [s.id for s in store.snapshot.segments
+                                            if s.kind == "ivf"]  # merged ones' files removed
     assert not {10, 11, 19} & {c for c, _ in store.search(vecs[10], 100)}
     vecs[10:20] = 0.0  # removed: no exact neighbour of anything
     queries = _unit(vecs[rng.choice(np.arange(20, 3000), 50)] + rng.normal(0, 0.05, (50, DIM)))

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -184,7 +183,7 @@ def probe(root: Path, queries: Path) -> dict:
     return {"first_retrieval_at": first, "rss_mb": round(rss, 1),
             "query_p50_ms": round(percentile(latencies, 50), 1),
             "query_p95_ms": round(percentile(latencies, 95), 1),
-            "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+            "rss_after_queries_mb": round(_rss_mb(), 1)}
 
 
 def add_ten(root: Path, base, vectors: np.ndarray) -> dict:

@@ -24,7 +24,9 @@ import numpy as np
 MAX_SMALL = 16  # small segments before they are merged
 MERGE_AT = 50_000  # passages in small segments before they become an IVF segment
 FANOUT = 4  # IVF segments of one size class before they are merged (unless too large)
-MAX_BYTES = 900_000_000  # per segment: SQLite values are limited to 1 GB
+# Per segment: small ones are SQLite values (at most 1 GB), and an IVF merge stops here so that
+# no single write rewrites more than this.
+MAX_BYTES = 900_000_000
 PROBE_SHARE = 1 / 24  # IVF lists searched: recall@100 >= 0.95 (BENCHMARKS.md, eval/bench_scale.py)
 UNDATED = np.iinfo(np.int32).min
 
@@ -146,7 +148,7 @@ def merge(db: sqlite3.Connection, dim: int, quantize: str, ann_min: int,
 
 
 def _fitting(segments: list[tuple[int, int]], most: int) -> Iterator[list[int]]:
-    """Segment ids in groups of at most `most` passages (a SQLite value holds at most 1 GB)."""
+    """Segment ids in groups of at most `most` passages (see MAX_BYTES)."""
     group: list[int] = []
     n = 0
     for sid, size in segments:

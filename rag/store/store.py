@@ -1,12 +1,14 @@
 """The store: articles and their passages, searchable by vector and by keyword, updated in place.
 
 Protocol (what another engine must provide to stand behind the retriever and the indexer):
-- `Store.open(root)` / `close()`; `refresh()` picks up what other processes committed;
+- `Store.open(root, search=True)` / `close()`; `refresh()` picks up what other processes
+  committed;
 - `count()`: live passages;
 - `writing()`: a transaction with `add(article, ...)` and `remove(article_ids)`;
 - `search(vector, k, filters)` and `keyword(text, k, filters)`: best (passage id, score);
-- `filter(filters)`: the articles the filters admit;
-- `passages(ids)`, `outlets(stories)`, `dates(ids)`, `idf(terms)`: what a result shows.
+- `filter(filters)`: the articles the filters admit; `stats()`, `hashes(ids)`, `manifest`;
+- `stories(ids)`, `passages(ids)`, `outlets(stories)`, `dates(ids)`, `idf(terms)`: what a
+  result shows.
 
 This one is SQLite (rag/store/database.py) with FAISS segments (vectors.py) and BM25 postings
 (postings.py). A reader works from a snapshot: the segments it has loaded plus per-passage
@@ -396,8 +398,10 @@ class Writer:
             if row is None:
                 continue
             num, title, first, count, story = row
-            texts = [f"{title}\n{t}" for (t,) in self.db.execute(
-                "SELECT text FROM chunks WHERE article = ? ORDER BY id", (num,))]
+            texts = [chunk_text_for_search(title, Chunk(key, aid, text, start, end))
+                     for key, text, start, end in self.db.execute(
+                         "SELECT key, text, start, end FROM chunks WHERE article = ? ORDER BY id",
+                         (num,))]
             postings.forget(self.db, texts)
             self.db.executemany("INSERT OR IGNORE INTO deleted VALUES (?)",
                                 [(i,) for i in range(first, first + count)])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from pathlib import Path
 
 from rag.embedding import SentenceTransformerEmbedder
@@ -35,7 +36,6 @@ class Service:
         self.indexing_files: list[str] = []
         self.pipeline: Pipeline | None = None
         self.backends = available(settings)  # what the app's backend selector offers
-        self._closed = threading.Event()
         self.reload()
         threading.Thread(target=self._watch, name="index-watcher", daemon=True).start()
 
@@ -50,15 +50,17 @@ class Service:
             return False
         return True
 
-    def close(self) -> None:
-        self._closed.set()
-
     def _watch(self) -> None:
-        while not self._closed.wait(RELOAD_S):
+        said = ""
+        while True:
+            time.sleep(RELOAD_S)
             try:
                 self.reload()
-            except Exception as e:  # a half-written first index, a disk error: try again
-                print(f"rag: could not reload {self.settings.index_dir}: {e}", flush=True)
+                said = ""
+            except Exception as e:  # a rebuild with another model, a disk error: say it once
+                if str(e) != said:
+                    print(f"rag: could not reload {self.settings.index_dir}: {e}", flush=True)
+                    said = str(e)
 
     def current(self) -> Pipeline:
         pipeline = self.pipeline  # one read: a concurrent swap cannot split a question

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import shutil
 import threading
-import time
 from pathlib import Path
 
 from rag.embedding import SentenceTransformerEmbedder
@@ -36,6 +35,7 @@ class Service:
         self.indexing_files: list[str] = []
         self.pipeline: Pipeline | None = None
         self.backends = available(settings)  # what the app's backend selector offers
+        self._closed = threading.Event()
         self.reload()
         threading.Thread(target=self._watch, name="index-watcher", daemon=True).start()
 
@@ -50,10 +50,13 @@ class Service:
             return False
         return True
 
+    def close(self) -> None:
+        """Stop watching the index (the tests start many services in one process)."""
+        self._closed.set()
+
     def _watch(self) -> None:
         said = ""
-        while True:
-            time.sleep(RELOAD_S)
+        while not self._closed.wait(RELOAD_S):
             try:
                 self.reload()
                 said = ""

@@ -65,11 +65,12 @@ def load(db: sqlite3.Connection, dim: int, quantize: str, skip: set[int]) -> lis
     faiss.omp_set_num_threads(1)
 
     out = []
-    rows = db.execute("SELECT id, kind, ids, days, articles, lengths, vectors FROM segments "
-                      "ORDER BY id")
-    for sid, kind, ids, days, arts, lens, vectors in rows:
-        if sid in skip:
-            continue
+    wanted = [sid for (sid,) in db.execute("SELECT id FROM segments ORDER BY id")
+              if sid not in skip]  # segments already loaded are not read again
+    for sid in wanted:
+        kind, ids, days, arts, lens, vectors = db.execute(
+            "SELECT kind, ids, days, articles, lengths, vectors FROM segments WHERE id = ?",
+            (sid,)).fetchone()
         ids = np.frombuffer(ids, dtype=np.int64)
         if kind == "flat":
             rows_ = np.frombuffer(vectors, dtype=np.float32).reshape(-1, dim)
@@ -233,17 +234,10 @@ def _merge_ivf(db: sqlite3.Connection, sids: list[int], dead: np.ndarray) -> Non
 
     from rag.store import postings
 
-    index, cols = None, [[] for _ in range(4)]
-    for sid in sids:
-        row = db.execute("SELECT ids, days, articles, lengths FROM segments WHERE id = ?",
-                         (sid,)).fetchone()
-        if index is None:
-            index = faiss.read_index(str(_file(db, sid)))
-        else:
-            index.merge_from(faiss.read_index(str(_file(db, sid))), 0)
-        for c, kind in enumerate((np.int64, np.int32, np.int32, np.uint16)):
-            cols[c].append(np.frombuffer(row[c], dtype=kind))
-    merged = [np.concatenate(c) for c in cols]
+    index = faiss.read_index(str(_file(db, sids[0])))
+    for sid in sids[1:]:
+        index.merge_from(faiss.read_index(str(_file(db, sid))), 0)
+    merged = _columns(db, sids, index.d)[:4]  # an IVF row's vectors are in its file
     gone = np.isin(merged[0], dead)
     if gone.any():
         index.remove_ids(faiss.IDSelectorBatch(merged[0][gone]))

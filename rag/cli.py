@@ -15,12 +15,17 @@ from pathlib import Path
 
 from rag.llm import BACKENDS
 from rag.settings import Settings
+from rag.web import WebError
 
 MODE_NAMES = ("hybrid", "dense", "bm25")  # rag.retrieval.MODES, without importing FAISS
 
 EPILOG = """examples:
   rag index                       index seeds/ into index/default (only what changed)
   rag index ~/news --prune        add ~/news; drop articles whose files are gone from it
+  rag add https://example.com/news/story.html      fetch a page (or PDF) and index it
+  rag feeds add https://example.com/rss.xml --name example   follow a feed (read it now)
+  rag feeds refresh               fetch what the feeds brought since; embed only that
+  rag serve --refresh 30m         the app, refreshing the feeds every 30 minutes
   rag ask "Which countries is India partnering with on critical minerals?"
   rag ask "What happened at the ministerial?" --since 2026-02-01 --json
   rag ask "What did India sign last week?" --as-of 2026-02-25   'last week' = Feb 16-22
@@ -34,8 +39,25 @@ EPILOG = """examples:
 
 settings can also come from the environment: RAG_INDEX_DIR, RAG_MODEL, RAG_K, RAG_CHUNK_TOKENS,
 RAG_CHUNK_OVERLAP, RAG_QUANTIZE (none|sq8, for a new index), RAG_ANN_MIN, RAG_MIN_SUPPORT,
-RAG_MAX_FILE_MB, RAG_BACKEND, RAG_BASE_URL, RAG_API_MODEL, RAG_API_KEY (or OPENAI_API_KEY),
+RAG_MAX_FILE_MB, RAG_FETCH_TIMEOUT, RAG_FETCH_MAX_MB, RAG_FETCH_PER_HOST, RAG_FETCH_DELAY,
+RAG_BACKEND, RAG_BASE_URL, RAG_API_MODEL, RAG_API_KEY (or OPENAI_API_KEY),
 RAG_TIMEOUT, RAG_GGUF, RAG_MAX_TOKENS, RAG_PROMPT (flags win)."""
+
+FEEDS_HELP = """Follow RSS 0.9x/1.0/2.0 and Atom feeds; feeds and what they brought are kept in the
+index.
+
+A refresh asks each feed whether it changed (an unchanged feed costs one request and embeds
+nothing), fetches the full article of each new or changed entry (its own content or summary
+when the page can't be read) and embeds only articles that are new or changed. Problems name
+the feed and the URL; the other feeds go on.
+
+examples:
+  rag feeds add https://example.com/rss.xml --name example
+  rag feeds list
+  rag feeds refresh              every feed
+  rag feeds refresh example      one
+  rag feeds remove example --purge
+  rag serve --refresh 30m        refresh in the background while the app answers"""
 
 ANSWER_FLAGS = ("backend", "base_url", "api_model", "api_key", "timeout", "gguf", "max_tokens",
                 "context_window", "prompt")
@@ -54,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         print("rag: interrupted; every article is indexed whole or not at all (run it again to "
               "index the rest)", file=sys.stderr)
         return 130
-    except (FileNotFoundError, ValueError) as e:  # includes IndexMismatch, BadQuestion
+    # IndexMismatch and BadQuestion are ValueErrors; WebError: a feed that can't be read
+    except (FileNotFoundError, ValueError, WebError) as e:
         print(f"rag: error: {e}", file=sys.stderr)
         return 2
 
@@ -111,6 +134,47 @@ def _parser() -> argparse.ArgumentParser:
     ix.add_argument("--json", action="store_true", help="print the summary as JSON")
     ix.set_defaults(run=_index)
 
+    add = sub.add_parser("add", parents=[common], help="fetch article pages by URL and index them",
+                         description="Fetch each page (HTML or PDF), extract the article and "
+                         "its metadata (title, date, author, site) and index it under its "
+                         "canonical URL: adding a page again replaces it when it changed. "
+                         "robots.txt is honoured. A page that can't be read is reported (exit "
+                         "status 1); the others are indexed.")
+    add.add_argument("urls", nargs="+", metavar="URL")
+    add.add_argument("--json", action="store_true", help="print the summary as JSON")
+    add.set_defaults(run=_add)
+
+    feeds = sub.add_parser(
+        "feeds", help="follow RSS/Atom feeds", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description=FEEDS_HELP)
+    fsub = feeds.add_subparsers(required=True, metavar="ACTION")
+    fadd = fsub.add_parser("add", parents=[common], help="follow a feed and read it now",
+                           description="Check that URL is an RSS or Atom feed, follow it, and "
+                           "index its articles now.")
+    fadd.add_argument("url", metavar="URL")
+    fadd.add_argument("--name", help="what to call it (default: from the feed's title)")
+    fadd.add_argument("--json", action="store_true")
+    fadd.set_defaults(run=_feeds_add)
+    flist = fsub.add_parser("list", parents=[common], help="the feeds followed",
+                            description="Each feed with its last refresh, the articles it "
+                            "brought then, the entries seen and its last error.")
+    flist.add_argument("--json", action="store_true")
+    flist.set_defaults(run=_feeds_list)
+    frm = fsub.add_parser("remove", parents=[common], help="stop following a feed",
+                          description="Stop following a feed. Its articles stay in the index "
+                          "unless --purge.")
+    frm.add_argument("feed", metavar="NAME|URL")
+    frm.add_argument("--purge", action="store_true",
+                     help="also drop the articles only this feed brought")
+    frm.set_defaults(run=_feeds_remove)
+    fref = fsub.add_parser("refresh", parents=[common], help="fetch what the feeds brought",
+                           description="Read every feed (or those named) and index new and "
+                           "changed articles. Problems are reported (exit status 1) naming the "
+                           "feed and URL; the other feeds and entries go on.")
+    fref.add_argument("names", nargs="*", metavar="NAME", help="only these feeds")
+    fref.add_argument("--json", action="store_true")
+    fref.set_defaults(run=_feeds_refresh)
+
     ask = sub.add_parser("ask", parents=[common, llm], help="answer a question with citations",
                          description="Answer from the indexed articles only, citing each "
                          "sentence as [n]; says so when the articles don't answer.")
@@ -141,6 +205,9 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=7860)
     serve.add_argument("--auth", type=_user_pass, metavar="USER:PASS",
                        help="require this login (use it with --host 0.0.0.0)")
+    serve.add_argument("--refresh", type=_interval, metavar="INTERVAL",
+                       help="refresh the feeds in the background this often (e.g. 30m, 2h, "
+                       "90s); questions are answered meanwhile")
     serve.set_defaults(run=_serve)
 
     ev = sub.add_parser("eval", parents=[common, llm], help="score answers on an eval set",
@@ -254,6 +321,20 @@ def _bench(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _interval(value: str) -> float:
+    """'30m' -> 1800.0 seconds."""
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+    number, unit = value[:-1], value[-1:].lower()
+    try:
+        seconds = float(number) * units[unit]
+    except (KeyError, ValueError):
+        raise argparse.ArgumentTypeError(f"expected a duration like 30m, 2h or 90s, not "
+                                         f"{value!r}") from None
+    if seconds < 10:
+        raise argparse.ArgumentTypeError("refresh at most every 10 seconds")
+    return seconds
+
+
 def _user_pass(value: str) -> tuple[str, str]:
     user, sep, password = value.partition(":")
     if not (user and sep and password):
@@ -264,7 +345,66 @@ def _user_pass(value: str) -> tuple[str, str]:
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     from ui.app import serve  # the composition root may reach up to the app; nothing else does
 
-    serve(settings, args.host, args.port, args.auth)
+    serve(settings, args.host, args.port, args.auth, args.refresh)
+    return 0
+
+
+def _web_report(report, as_json: bool) -> int:
+    """The summary on stdout, each problem on stderr; exit status 1 if anything was not read."""
+    print(json.dumps(report.to_json()) if as_json else report.summary())
+    for label, lines in (("error", report.errors), ("warning", report.warnings)):
+        for line in lines:
+            print(f"rag: {label}: {line}", file=sys.stderr)
+    return 1 if report.errors else 0
+
+
+def _add(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.web.reader import Reader
+
+    return _web_report(Reader(settings).add_pages(args.urls, progress=not args.json or None),
+                       args.json)
+
+
+def _feeds_add(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.web.reader import Reader
+
+    report = Reader(settings).follow(args.url, args.name, progress=not args.json or None)
+    if not args.json:
+        print(f"following {report.feeds[0].name} ({report.feeds[0].url})")
+    return _web_report(report, args.json)
+
+
+def _feeds_refresh(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.web.reader import Reader
+
+    return _web_report(Reader(settings).refresh(args.names or None,
+                                                progress=not args.json or None), args.json)
+
+
+def _feeds_list(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.store import Store
+    from rag.store.feeds import FeedState
+
+    store = Store.open(settings.index_dir, search=False)
+    feeds = FeedState(store).list()
+    if args.json:
+        print(json.dumps([vars(f) for f in feeds], indent=1))
+    elif not feeds:
+        print("no feeds followed yet; add one with `rag feeds add URL`")
+    for f in [] if args.json else feeds:
+        when = (f.refreshed or "never")[:16].replace("T", " ")
+        print(f"{f.name}  {f.url}\n    last refresh {when}: {f.new} new, {f.changed} changed; "
+              f"{f.seen} entries seen" + (f"\n    last error: {f.error}" if f.error else ""))
+    return 0
+
+
+def _feeds_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.web.reader import Reader
+
+    feed, gone = Reader(settings).unfollow(args.feed, args.purge)
+    print(f"no longer following {feed.name} ({feed.url})"
+          + (f"; removed its {len(gone)} articles" if args.purge else
+             "; its articles stay in the index (--purge drops them)"))
     return 0
 
 
@@ -340,7 +480,8 @@ def _render(answer) -> str:
         out.append("Sources:")
     for label, p in shown:
         snippet = " ".join(p.chunk.text.split())
-        out.append(f"{label} {p.title} ({p.date or 'undated'}) {p.source}")
+        fetched = f", fetched {p.fetched[:16].replace('T', ' ')} UTC" if p.fetched else ""
+        out.append(f"{label} {p.title} ({p.date or 'undated'}{fetched}) {p.source}")
         out.append(f"    {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
     return "\n".join(out)
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import re
 import time
 from collections.abc import Iterator
@@ -14,7 +12,7 @@ from tqdm import tqdm
 
 from rag.chunking import Chunker, chunk_text_for_search
 from rag.embedding import Embedder, EmbeddingCache, SentenceTransformerEmbedder
-from rag.loading import Skipped, load_paths
+from rag.loading import Loaded, Skipped, load_paths
 from rag.settings import Settings
 from rag.store import Store, Writer
 from rag.types import Article, Chunk
@@ -33,6 +31,7 @@ class IndexReport:
     chunks_total: int = 0
     skipped: list[Skipped] = field(default_factory=list)
     seconds: float = 0.0
+    embed_seconds: float = 0.0  # of `seconds`, spent embedding
 
     def to_json(self) -> dict:
         d = asdict(self)
@@ -58,14 +57,10 @@ def cache_path(settings: Settings) -> Path:
     return settings.index_dir.parent / ".cache" / f"{slug}.sqlite"
 
 
-def article_digest(article: Article) -> str:
-    return hashlib.sha256(json.dumps(asdict(article), sort_keys=True).encode()).hexdigest()
-
-
 class Indexer:
-    """Brings an index in line with files, writing in batches: each batch of articles is one
-    transaction, so a build killed midway keeps what it committed, and a re-run embeds nothing
-    twice (the embedding cache holds the rest)."""
+    """Brings an index in line with files (or adds pages fetched from the web), writing in
+    batches: each batch of articles is one transaction, so a build killed midway keeps what it
+    committed, and a re-run embeds nothing twice (the embedding cache holds the rest)."""
 
     BATCH_CHUNKS = 512  # passages embedded and committed together
 
@@ -79,23 +74,30 @@ class Indexer:
         """Bring the index in line with `paths`. FileNotFoundError for a missing path. With
         `rebuild`, the whole index is replaced in one transaction: readers keep the old one
         until it commits, and a killed rebuild leaves it as it was."""
+        loaded = load_paths(paths, self.settings.max_file_mb)
+        return self.index(loaded, paths if prune else None, rebuild, progress)
+
+    def index(self, loaded: Loaded, prune_under: list[Path] | None = None,
+              rebuild: bool = False, progress: bool | None = None) -> IndexReport:
+        """Add or replace the `loaded` articles (from files, or fetched from the web); with
+        `prune_under`, drop indexed articles from files under those folders that are gone."""
         started = time.perf_counter()
         s = self.settings
-        loaded = load_paths(paths, s.max_file_mb)
-        store = self._open(rebuild)
+        store = self.open_store(rebuild)
         report = IndexReport(str(s.index_dir), skipped=loaded.skipped)
 
         old = store.hashes([a.id for a in loaded.articles])
         todo: list[tuple[Article, str]] = []
         for article in loaded.articles:
-            digest = article_digest(article)
+            digest = article.digest()
             if not rebuild and old.get(article.id) == digest:
                 report.unchanged += 1
                 continue
             (report.changed if article.id in old else report.added).append(article.id)
             todo.append((article, digest))
-        if prune:
-            report.removed = self._prunable(store, paths, set(loaded.origins), loaded.failed_files)
+        if prune_under is not None:
+            report.removed = self._prunable(store, prune_under, set(loaded.origins),
+                                            loaded.failed_files)
 
         chunked = [(a, d, self.chunker.run(a)) for a, d in todo]
         report.chunks_indexed = sum(len(cs) for *_, cs in chunked)
@@ -127,7 +129,9 @@ class Indexer:
                chunked: list[tuple[Article, str, list[Chunk]]], origins: dict[str, str],
                report: IndexReport, bar: tqdm) -> None:
         texts = [chunk_text_for_search(a.title, c) for a, _, cs in chunked for c in cs]
+        t0 = time.perf_counter()
         vectors, embedded = cache.encode(texts, self.settings.batch_size, False)
+        report.embed_seconds += time.perf_counter() - t0
         report.chunks_embedded += embedded
         at = 0
         for article, digest, chunks in chunked:
@@ -135,7 +139,7 @@ class Indexer:
             at += len(chunks)
         bar.update(len(texts))
 
-    def _open(self, rebuild: bool) -> Store:
+    def open_store(self, rebuild: bool = False) -> Store:
         s = self.settings
         if not Store.exists(s.index_dir):
             return Store.create(s.index_dir, s.model, self.embedder.dim, s.index_fingerprint(),

@@ -142,15 +142,33 @@ def _text(path: Path, raw: bytes, doc_id: str, source: str, _: Loaded) -> Iterat
 
 
 def _html(path: Path, raw: bytes, doc_id: str, source: str, _: Loaded) -> Iterator[Article]:
+    yield html_article(_decode(raw), doc_id, source)[0]
+
+
+def html_article(html: str | bytes, doc_id: str, source: str, url: str | None = None
+                 ) -> tuple[Article, str | None]:
+    """The main text of a page with its metadata (title, date, author, site), and the canonical
+    URL the page names for itself, if any. `url`: where it was fetched from."""
     import trafilatura
 
-    doc = trafilatura.bare_extraction(
-        _decode(raw), with_metadata=True, include_comments=False, include_tables=False
-    )
+    doc = trafilatura.bare_extraction(html, url=url, with_metadata=True, include_comments=False,
+                                      include_tables=False)
     text = (doc.text or "").strip() if doc else ""
     if not text:
         raise BadFile("no main article text found in the HTML")
-    yield Article(doc_id, doc.title or derive_title(text), normalise_date(doc.date), source, text)
+    article = Article(doc_id, doc.title or derive_title(text), normalise_date(doc.date), source,
+                      text, author=doc.author or None, site=doc.sitename or None)
+    return article, doc.url or None
+
+
+def parse(raw: bytes, suffix: str, doc_id: str, source: str) -> list[Article]:
+    """The articles in `raw`, read as a file ending in `suffix` is (for pages fetched by URL).
+    BadFile says why there are none."""
+    out = Loaded()
+    articles = list(_READERS[suffix](Path(f"page{suffix}"), raw, doc_id, source, out))
+    if not articles:
+        raise BadFile(out.skipped[0].reason if out.skipped else "no article in it")
+    return articles
 
 
 def _pdf(path: Path, raw: bytes, doc_id: str, source: str, _: Loaded) -> Iterator[Article]:

@@ -84,11 +84,11 @@ class Retriever:
         out = []
         for rank, (cid, score) in enumerate(top, start=1):
             chunk, meta = found[cid]
-            also = tuple(Outlet(m["id"], m["title"], m["date"], m["source"])
+            also = tuple(Outlet(m["id"], m["title"], m["date"], m["source"], m["site"])
                          for m in stories[meta["story"]]
                          if m["id"] != meta["id"] and (not filters or filters.admits(m)))
             out.append(Passage(chunk, meta["title"], meta["date"], meta["source"], score, rank,
-                               also))
+                               also, meta["site"], meta["author"], meta["fetched"]))
         return out
 
     def _fuse(self, lists: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:

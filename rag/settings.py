@@ -69,6 +69,13 @@ class Settings:
     verify_support: float = 0.5  # longer "questions" are pasted documents, not questions
     # Loading: larger files are skipped with a message rather than read into memory.
     max_file_mb: float = 50.0
+    # Fetching pages and feeds (rag add URL, rag feeds): seconds to wait for a server, the
+    # largest page read, and politeness per host: requests at once, and seconds between them
+    # (a longer Crawl-delay in its robots.txt wins).
+    fetch_timeout: float = 20.0
+    fetch_max_mb: float = 10.0
+    fetch_per_host: int = 2
+    fetch_delay: float = 1.0
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:

@@ -5,6 +5,8 @@ files -> Article -> Chunk -> (vectors) -> Passage -> Answer(Citation...)
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
@@ -19,6 +21,19 @@ class Article:
     date: str | None  # ISO YYYY-MM-DD, or None when the source gives none
     source: str  # file path or url the article came from
     text: str
+    # From a web page or feed: who wrote it, the site that published it, and when it was
+    # fetched (ISO UTC time, kept apart from the publication date).
+    author: str | None = None
+    site: str | None = None
+    fetched: str | None = None
+
+    def digest(self) -> str:
+        """What "changed" means: a new fetch time is not a change, and the fields web articles
+        add count only when set (so articles from files keep the digests they were indexed
+        with)."""
+        d = {k: v for k, v in asdict(self).items()
+             if k != "fetched" and (v is not None or k in ("date",))}
+        return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -60,6 +75,7 @@ class Outlet:
     title: str
     date: str | None
     source: str
+    site: str | None = None
 
 
 @dataclass(frozen=True)
@@ -73,6 +89,9 @@ class Passage:
     score: float
     rank: int
     also_in: tuple[Outlet, ...] = ()  # the same story as published by other outlets
+    site: str | None = None  # the outlet, when the page named it
+    author: str | None = None
+    fetched: str | None = None  # when a web article was fetched (ISO UTC)
 
 
 @dataclass(frozen=True)
@@ -141,16 +160,12 @@ def _passage_json(p: Passage) -> dict:
         "start": p.chunk.start,
         "end": p.chunk.end,
         "score": round(p.score, 6),
+        "site": p.site,
+        "author": p.author,
+        "fetched": p.fetched,
         "also_in": [{"doc_id": o.article_id, "title": o.title, "date": o.date,
-                     "source": o.source} for o in p.also_in],
+                     "source": o.source, "site": o.site} for o in p.also_in],
     }
-
-
-def article_meta(a: Article) -> dict:
-    """Article fields without the text: what the index manifest keeps per article."""
-    d = asdict(a)
-    del d["text"]
-    return d
 
 
 @dataclass(frozen=True)

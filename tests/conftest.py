@@ -71,11 +71,13 @@ def pipeline(seed_settings, embedder) -> Pipeline:
 
 
 @contextmanager
-def serving(index: Path, log_path: Path) -> Iterator[str]:
+def serving(index: Path, log_path: Path, *args: str, env: dict[str, str] | None = None
+            ) -> Iterator[str]:
     """A real `rag serve` of `index` on a free loopback port: its URL once it answers."""
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
     with running([sys.executable, "-m", "rag.cli", "serve", "--index", str(index), "--port",
-                  str(port)], url, log_path, 180.0, cwd=ROOT,
-                 env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}):
+                  str(port), *args], url, log_path, 180.0, cwd=ROOT,
+                 env={**os.environ, "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1",
+                      **(env or {})}):
         yield url

@@ -25,7 +25,8 @@ def test_ask_json_names_germany_and_canada_citing_the_seed(capsys, seed_settings
     assert "Germany" in answer["answer"] and "Canada" in answer["answer"]
     assert answer["citations"][0]["doc_id"] == "000_1e0437848bbfa5aa.txt"
     assert set(answer["citations"][0]) == {"n", "doc_id", "title", "date", "source", "chunk_id",
-                                           "text", "start", "end", "score", "also_in", "spans"}
+                                           "text", "start", "end", "score", "also_in", "spans",
+                                           "site", "author", "fetched"}
     assert set(answer["timings_ms"]) == {"retrieve", "first_token", "answer"}
     assert answer["backend"] == "extractive" and answer["fallback"] is None
     assert all(s["verified"] and s["citations"] == [1] for s in answer["sentences"])

@@ -5,6 +5,7 @@ No retrieval logic lives here: questions go through the same `Pipeline` as `rag 
 
 from __future__ import annotations
 
+import html
 import re
 import sys
 import time
@@ -19,7 +20,8 @@ from rag.pipeline import check_question
 from rag.rewriting import rewrite
 from rag.settings import Settings
 from rag.types import Filters
-from ui.render import answer_markdown, sources_html
+from rag.web import WebError
+from ui.render import answer_markdown, feeds_html, sources_html, web_log
 from ui.service import NoIndex, Service
 
 CSS = """
@@ -95,7 +97,23 @@ def build(service: Service) -> gr.Blocks:
             files = gr.File(file_count="multiple", file_types=list(SUPPORTED),
                             label=f"Articles ({', '.join(SUPPORTED)})", elem_id="upload")
             add = gr.Button("Index these files", elem_id="index-files")
+            urls = gr.Textbox(label="…or article URLs, one a line", lines=2, elem_id="urls",
+                              placeholder="https://example.com/news/story.html")
+            fetch = gr.Button("Fetch and index these pages", elem_id="fetch-urls")
             add_log = gr.Markdown(elem_id="index-log")
+        with gr.Accordion("Feeds", open=False, elem_id="feeds"):
+            with gr.Row():
+                feed_url = gr.Textbox(label="RSS or Atom feed URL", elem_id="feed-url", scale=3,
+                                      placeholder="https://example.com/rss.xml")
+                feed_name = gr.Textbox(label="Name (optional)", elem_id="feed-name", scale=1)
+                follow = gr.Button("Follow", elem_id="feed-follow", scale=0)
+            feed_table = gr.HTML(feeds_html(service.reader.feeds()), elem_id="feed-table")
+            with gr.Row():
+                refresh = gr.Button("Refresh all now", elem_id="feed-refresh")
+                feed_pick = gr.Dropdown(label="Feed", choices=_feed_choices(service),
+                                        elem_id="feed-pick", scale=2)
+                unfollow = gr.Button("Stop following", elem_id="feed-remove")
+            feed_log = gr.Markdown(elem_id="feed-log")
         turns = gr.State([])  # this session's answers with their sources
 
         def respond(message: str, history: list, turns: list[dict], since: str, until: str,
@@ -178,7 +196,53 @@ def build(service: Service) -> gr.Blocks:
 
         add.click(add_files, [files], [add_log, status, articles], concurrency_limit=1,
                   api_visibility="private")
-        gr.Timer(3.0).tick(service.status, None, status, api_visibility="private",
+
+        def fetch_urls(text: str) -> tuple[str, str, dict]:
+            wanted = [u.strip() for u in (text or "").split() if u.strip()]
+            if not wanted:
+                return "Paste one or more URLs first.", service.status(), gr.update()
+            return (web_log(service.add_urls(wanted)), service.status(),
+                    gr.update(choices=service.article_choices()))
+
+        fetch.click(fetch_urls, [urls], [add_log, status, articles], concurrency_limit=1,
+                    api_visibility="private")
+
+        def feeds_changed(log: str) -> tuple[str, str, dict, dict, str]:
+            return (log, feeds_html(service.reader.feeds()),
+                    gr.update(choices=_feed_choices(service)),
+                    gr.update(choices=service.article_choices()), service.status())
+
+        feed_outputs = [feed_log, feed_table, feed_pick, articles, status]
+
+        def follow_feed(url: str, name: str) -> tuple:
+            if not (url or "").strip():
+                return feeds_changed("Paste a feed URL first.")
+            try:
+                report = service.follow(url.strip(), (name or "").strip() or None)
+            except (ValueError, WebError) as e:
+                return feeds_changed(f"⚠️ {html.escape(str(e), quote=False)}")
+            return feeds_changed(f"Following **{html.escape(report.feeds[0].name)}**. "
+                                 + web_log(report))
+
+        follow.click(follow_feed, [feed_url, feed_name], feed_outputs, concurrency_limit=1,
+                     api_visibility="private")
+        refresh.click(lambda: feeds_changed(web_log(service.refresh_feeds())), None,
+                      feed_outputs, concurrency_limit=1, api_visibility="private")
+
+        def unfollow_feed(key: str | None) -> tuple:
+            if not key:
+                return feeds_changed("Choose a feed first.")
+            try:
+                feed, _ = service.reader.unfollow(key)
+            except ValueError as e:
+                return feeds_changed(f"⚠️ {html.escape(str(e), quote=False)}")
+            return feeds_changed(f"No longer following {html.escape(feed.name)}; its articles "
+                                 "stay in the index.")
+
+        unfollow.click(unfollow_feed, [feed_pick], feed_outputs, concurrency_limit=1,
+                       api_visibility="private")
+        gr.Timer(3.0).tick(lambda: (service.status(), feeds_html(service.reader.feeds())),
+                           None, [status, feed_table], api_visibility="private",
                            show_progress="hidden")
 
         def ask(question: str, as_of: str = "", read_dates: bool = True) -> dict:
@@ -193,6 +257,10 @@ def build(service: Service) -> gr.Blocks:
 
         gr.api(ask, api_name="ask", concurrency_limit=8)
     return demo
+
+
+def _feed_choices(service: Service) -> list[tuple[str, str]]:
+    return [(f.name, f.url) for f in service.reader.feeds()]
 
 
 def _filters(since: str, until: str, articles: list[str] | None) -> Filters | None:
@@ -211,11 +279,14 @@ def _date(label: str, value: str | None) -> date | None:
 
 
 def serve(settings: Settings, host: str = "127.0.0.1", port: int = 7860,
-          auth: tuple[str, str] | None = None) -> None:
+          auth: tuple[str, str] | None = None, refresh: float | None = None) -> None:
     if host not in ("127.0.0.1", "localhost", "::1") and auth is None:
         print(f"rag: warning: serving on {host} without --auth: anyone who can reach this "
               "machine can read your articles", file=sys.stderr)
-    demo = build(Service(settings))
+    service = Service(settings)
+    if refresh:
+        service.refresh_every(refresh)
+    demo = build(service)
     demo.queue(default_concurrency_limit=8).launch(
         server_name=host, server_port=port, auth=auth, css=CSS, js=JS, show_error=True,
         footer_links=["api"])

@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 from rag.citing import WEAK_NOTE
+from rag.store.feeds import Feed
+from rag.web.reader import WebReport
 
 _CITE = re.compile(r"\[(\d+)\]")
 
@@ -75,16 +77,28 @@ def _turn(turn: dict, i: int, active: bool) -> str:
 def _card(p: dict, label: str, anchor: str, spans: list[list[int]]) -> str:
     return (f'<div class="card" id="{anchor}"><div class="card-head"><span class="num">'
             f'{label}</span> <b>{html.escape(p["title"])}</b></div>'
-            f'<div class="meta">{html.escape(p["date"] or "undated")} · {_source(p["source"])}'
+            f'<div class="meta">{_published(p)} · {_source(p["source"])}'
             f' · score {p["score"]:.4f}</div>{_also_in(p.get("also_in", []))}'
             f'<p class="passage">{_highlight(p["text"], p["start"], spans)}</p></div>')
+
+
+def _published(p: dict) -> str:
+    """Publication date, outlet and byline; for web articles also when they were fetched, which
+    is not the same thing."""
+    parts = [html.escape(p["date"] or "undated")]
+    parts += [html.escape(p[k]) for k in ("site", "author") if p.get(k)]
+    if p.get("fetched"):
+        when = html.escape(p["fetched"][:16].replace("T", " "))
+        parts.append(f'<span class="fetched">fetched {when} UTC</span>')
+    return " · ".join(parts)
 
 
 def _also_in(outlets: list[dict]) -> str:
     """The other outlets that carried the same story (grouped at retrieval, not dropped)."""
     if not outlets:
         return ""
-    names = ", ".join(f"{_source(o['source'])} ({html.escape(o['date'] or 'undated')})"
+    names = ", ".join(f"{html.escape(o['site']) + ' ' if o.get('site') else ''}"
+                      f"{_source(o['source'])} ({html.escape(o['date'] or 'undated')})"
                       for o in outlets)
     return f'<div class="meta also-in">Same story also in: {names}</div>'
 
@@ -107,3 +121,29 @@ def _highlight(text: str, start: int, spans: list[list[int]]) -> str:
         at = e
     out.append(html.escape(text[at:]))
     return "".join(out)
+
+
+def feeds_html(feeds: list[Feed]) -> str:
+    """The feeds followed: last refresh, what it brought, last error."""
+    if not feeds:
+        return '<p class="feeds-empty">No feeds followed yet.</p>'
+    rows = "".join(
+        f'<tr data-feed="{html.escape(f.name)}"><td><b>{html.escape(f.name)}</b><br>'
+        f'<small>{_source(f.url)}</small></td>'
+        f"<td>{html.escape((f.refreshed or 'never')[:16].replace('T', ' '))}"
+        f"{' UTC' if f.refreshed else ''}</td><td>{f.new} new, {f.changed} updated</td>"
+        f"<td>{f.seen}</td><td>{html.escape(f.error) if f.error else '—'}</td></tr>"
+        for f in feeds)
+    return ("<table class='feeds'><thead><tr><th>Feed</th><th>Last refresh</th><th>Brought"
+            "</th><th>Entries seen</th><th>Last error</th></tr></thead>"
+            f"<tbody>{rows}</tbody></table>")
+
+
+def web_log(report: WebReport) -> str:
+    """What a refresh or a URL fetch did, as Markdown for the panel."""
+    embedded = report.index.chunks_embedded if report.index else 0
+    lines = [f"{report.new} new, {report.changed} updated articles ({embedded} passages "
+             f"embedded; {report.requests} requests in {report.seconds:.1f}s)."]
+    lines += [f"- ⚠️ {html.escape(m, quote=False)}" for m in report.errors]
+    lines += [f"- {html.escape(m, quote=False)}" for m in report.warnings]
+    return "\n".join(lines)

@@ -1,8 +1,8 @@
 """What the app holds for all sessions: the open index, and uploads being indexed into it.
 
-Answers always come from a complete index: an upload (or a `rag index` run in another process)
-is written in transactions while questions go on to the snapshot that is open; a watcher
-thread loads what was committed every RELOAD_S seconds, without a restart. Per-user state
+Answers always come from a complete index: an upload, a feed refresh (or a `rag index` run in
+another process) is written in transactions while questions go on to the snapshot that is open;
+a watcher thread loads what was committed every RELOAD_S seconds, without a restart. Per-user state
 (chat, sources) lives in the sessions, never here.
 """
 
@@ -18,6 +18,8 @@ from rag.llm import available
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.store import disk_size
+from rag.web.pages import now
+from rag.web.reader import Reader, WebReport
 
 RELOAD_S = 2.0  # how often the app looks for articles indexed by other processes
 
@@ -35,9 +37,43 @@ class Service:
         self.indexing_files: list[str] = []
         self.pipeline: Pipeline | None = None
         self.backends = available(settings)  # what the app's backend selector offers
+        self.reader = Reader(settings, self.embedder)
+        self.refreshed: tuple[str, WebReport] | None = None  # the last feed refresh: when, what
         self._closed = threading.Event()
         self.reload()
         threading.Thread(target=self._watch, name="index-watcher", daemon=True).start()
+
+    def refresh_every(self, seconds: float) -> None:
+        """Refresh the feeds now and then every `seconds`, in the background."""
+        def loop() -> None:
+            while True:
+                try:
+                    self.refresh_feeds()
+                except Exception as e:  # a full disk, a model mismatch: say it, try again later
+                    print(f"rag: feed refresh failed: {e}", flush=True)
+                if self._closed.wait(seconds):
+                    return
+
+        threading.Thread(target=loop, name="feed-refresher", daemon=True).start()
+
+    def refresh_feeds(self, names: list[str] | None = None) -> WebReport:
+        report = self.reader.refresh(names, progress=False)
+        self.refreshed = (now(), report)
+        for line in [*report.errors, *report.warnings]:
+            print(f"rag: {line}", flush=True)
+        self.reload()
+        return report
+
+    def follow(self, url: str, name: str | None = None) -> WebReport:
+        report = self.reader.follow(url, name, progress=False)
+        self.refreshed = (now(), report)
+        self.reload()
+        return report
+
+    def add_urls(self, urls: list[str]) -> WebReport:
+        report = self.reader.add_pages(urls, progress=False)
+        self.reload()
+        return report
 
     def reload(self) -> bool:
         """Pick up what was indexed since the last look; True if anything changed. The first
@@ -101,6 +137,10 @@ class Service:
                     f"{(m['updated'] or '?')[:16].replace('T', ' ')}")
         if self.indexing_files:
             line += f" · indexing {', '.join(self.indexing_files)}…"
+        if self.refreshed:
+            when, report = self.refreshed
+            line += (f" · feeds refreshed {when[11:16]} UTC: {report.new} new, "
+                     f"{report.changed} updated articles")
         return line
 
     def article_choices(self) -> list[tuple[str, str]]:

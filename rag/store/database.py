@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS articles (
     num INTEGER PRIMARY KEY AUTOINCREMENT,  -- what the in-memory arrays refer to
     id TEXT NOT NULL UNIQUE, title TEXT NOT NULL, date TEXT, source TEXT NOT NULL,
     file TEXT NOT NULL, hash TEXT NOT NULL,
+    author TEXT, site TEXT, fetched TEXT,  -- web articles: byline, outlet, when it was fetched
     first INTEGER NOT NULL, count INTEGER NOT NULL,  -- its passages' ids: first .. first+count-1
     story INTEGER NOT NULL,  -- num of the story's first article
     minhash BLOB NOT NULL);
@@ -46,7 +47,20 @@ CREATE TABLE IF NOT EXISTS segments (
     vectors BLOB NOT NULL);
 CREATE TABLE IF NOT EXISTS deleted (id INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS trained (name TEXT PRIMARY KEY, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS feeds (
+    url TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, added TEXT NOT NULL,
+    etag TEXT, last_modified TEXT,  -- the feed's validators, for a conditional GET
+    refreshed TEXT, error TEXT,  -- the last refresh: when, and what went wrong (NULL: nothing)
+    new INTEGER NOT NULL DEFAULT 0, changed INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS feed_items (  -- every entry seen, so a refresh embeds only news
+    feed TEXT NOT NULL, entry TEXT NOT NULL, article TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,  -- of the entry as the feed lists it: a change means re-fetch
+    etag TEXT, last_modified TEXT,  -- the article page's validators
+    PRIMARY KEY (feed, entry)) WITHOUT ROWID;
 """
+
+# Columns added to a table after indexes were built with it: added on open, all NULL.
+ADDED_COLUMNS = {"articles": ("author TEXT", "site TEXT", "fetched TEXT")}
 
 
 def connect(root: Path) -> sqlite3.Connection:
@@ -58,6 +72,22 @@ def connect(root: Path) -> sqlite3.Connection:
     db.execute("PRAGMA synchronous=NORMAL")  # WAL: durable at checkpoints, never corrupt
     db.execute("PRAGMA cache_size=-65536")  # 64 MiB
     return db
+
+
+def upgrade(db: sqlite3.Connection) -> None:
+    """Bring an index written by an earlier version of format 2 up to this schema: new tables
+    and columns only, nothing rewritten."""
+    def missing() -> list[str]:
+        have = {r[1] for r in db.execute("PRAGMA table_info(articles)")}
+        return [c for c in ADDED_COLUMNS["articles"] if c.split()[0] not in have]
+
+    if missing():
+        db.execute("BEGIN IMMEDIATE")  # another process may be upgrading too: look again
+        for column in missing():
+            db.execute(f"ALTER TABLE articles ADD COLUMN {column}")
+        db.execute("COMMIT")
+    if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'feed_items'").fetchone():
+        db.executescript(SCHEMA)  # CREATE ... IF NOT EXISTS: only the new tables
 
 
 @contextmanager

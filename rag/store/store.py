@@ -41,7 +41,7 @@ from rag.types import Article, Chunk, Filters
 
 FORMAT_VERSION = 2
 _EPOCH = date(1970, 1, 1).toordinal()
-ARTICLE_FIELDS = "num, id, title, date, source, file, hash, story"
+ARTICLE_FIELDS = "num, id, title, date, source, file, hash, story, author, site, fetched"
 
 
 class IndexMismatch(Exception):
@@ -77,7 +77,7 @@ class Snapshot:
 
 def _meta(row: dict[str, Any]) -> dict[str, Any]:
     """An article row as the rest of the code reads it (the old manifest's per-article dict)."""
-    return {k: row[k] for k in ("id", "title", "date", "source", "file", "hash", "story")}
+    return {k: row[k] for k in ARTICLE_FIELDS.split(", ")[1:]}
 
 
 class Store:
@@ -113,6 +113,7 @@ class Store:
             raise IndexMismatch(
                 f"{root} has index format {version}, this version reads {FORMAT_VERSION}; "
                 f"rebuild it with `rag index --rebuild --index {root}`")
+        database.upgrade(store.db())
         if search:
             store.refresh()
         return store
@@ -260,14 +261,14 @@ class Store:
         wanted = list(dict.fromkeys(int(i) for i in ids))
         if not wanted:
             return out
+        cols = ARTICLE_FIELDS.split(", ")[1:]
         rows = self.db().execute(
-            f"SELECT c.id, c.key, c.text, c.start, c.end, a.id, a.title, a.date, a.source, "
-            f"a.file, a.hash, a.story FROM chunks c JOIN articles a ON a.num = c.article "
-            f"WHERE c.id IN ({','.join('?' * len(wanted))})", wanted)
-        for cid, key, text, start, end, aid, title, day, source, file, digest, story in rows:
-            out[cid] = (Chunk(key, aid, text, start, end),
-                        {"id": aid, "title": title, "date": day, "source": source,
-                         "file": file, "hash": digest, "story": story})
+            f"SELECT c.id, c.key, c.text, c.start, c.end, "
+            f"{', '.join('a.' + c for c in cols)} FROM chunks c JOIN articles a "
+            f"ON a.num = c.article WHERE c.id IN ({','.join('?' * len(wanted))})", wanted)
+        for cid, key, text, start, end, *values in rows:
+            meta = dict(zip(cols, values, strict=True))
+            out[cid] = (Chunk(key, meta["id"], text, start, end), meta)
         return out
 
     def outlets(self, stories: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
@@ -376,10 +377,11 @@ class Writer:
         self._next += len(chunks)
         sig = signature(c.text for c in chunks)
         num = int(self.db.execute(
-            "INSERT INTO articles (id, title, date, source, file, hash, first, count, story, "
-            "minhash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
-            (article.id, article.title, article.date, article.source, file, digest, first,
-             len(chunks), np.asarray(sig, dtype=np.uint64).tobytes())).lastrowid)
+            "INSERT INTO articles (id, title, date, source, file, hash, author, site, fetched, "
+            "first, count, story, minhash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
+            (article.id, article.title, article.date, article.source, file, digest,
+             article.author, article.site, article.fetched, first, len(chunks),
+             np.asarray(sig, dtype=np.uint64).tobytes())).lastrowid)
         self.db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)",
                             [(num, key) for key in bands(sig)])
         self._assign(num)
@@ -420,8 +422,10 @@ class Writer:
         """Empty the index for a rebuild with these settings (in this transaction: until it
         commits, readers keep the old index)."""
         for table in ("articles", "chunks", "bands", "terms", "postings", "segments", "deleted",
-                      "trained"):
+                      "trained", "feed_items"):
             self.db.execute(f"DELETE FROM {table}")
+        # Feeds stay subscribed; with their entries forgotten, the next refresh fetches them all.
+        self.db.execute("UPDATE feeds SET etag = NULL, last_modified = NULL")
         self.meta.update(model=model, dim=dim, settings=settings, quantize=quantize,
                          ann_min=ann_min)
         self._pending.clear()

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.chunking import Chunker, chunk_text_for_search
-from rag.indexing import Indexer, article_digest, cache_path
+from rag.indexing import Indexer, cache_path
 from rag.loading import load_paths
 from rag.pipeline import Pipeline
 from rag.settings import Settings
@@ -45,7 +45,7 @@ def _format_1_index(root: Path, settings: Settings, embedder) -> dict:
                  for i, c in zip(ids, chunks, strict=True)]
         meta = {k: v for k, v in asdict(article).items() if k != "text"}
         articles[article.id] = {**meta, "file": loaded.origins[article.id],
-                                "hash": article_digest(article), "chunk_ids": ids.tolist(),
+                                "hash": article.digest(), "chunk_ids": ids.tolist(),
                                 "minhash": signature(c.text for c in chunks)}
     manifest = {"format_version": 1, "model": "all-MiniLM-L6-v2", "dim": dim,
                 "settings": settings.index_fingerprint(), "next_id": next_id,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,8 +32,9 @@ WATCH = """() => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def page(server):
+@contextmanager
+def chromium_page(url: str) -> Iterator:
+    """The app at `url` in headless Chromium, once its question box is there."""
     from playwright.sync_api import sync_playwright
 
     SHOTS.mkdir(exist_ok=True)
@@ -39,10 +42,16 @@ def page(server):
         browser = p.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(90_000)
-        page.goto(server)
+        page.goto(url)
         page.wait_for_selector("#question textarea")
         yield page
         browser.close()
+
+
+@pytest.fixture(scope="module")
+def page(server):
+    with chromium_page(server) as page:
+        yield page
 
 
 def ask(page, question: str, turn: int) -> None:

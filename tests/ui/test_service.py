@@ -42,3 +42,39 @@ def test_questions_are_answered_from_the_old_index_while_an_upload_is_indexed(tm
     finally:
         worker.join()
     assert service.current().store.stats()["articles"] == 2 and not service.indexing_files
+
+
+def test_feeds_are_refreshed_in_the_background_and_the_status_line_says_so(tmp_path):
+    from eval.site import Site
+    from rag.store import Store
+    from rag.store.feeds import Feed, FeedState
+
+    from ..web.test_feeds import FERRY
+
+    site = Site()
+    settings = Settings.load(index_dir=tmp_path / "index", fetch_delay=0.0)
+    service = Service(settings)
+    service.add_files([SEEDS / "000_1e0437848bbfa5aa.txt"])
+    feed = site.rss("/rss.xml", "Harbour", [])
+    store = Store.open(settings.index_dir, search=False)
+    FeedState(store).add(Feed(feed, "harbour", "2026-11-23T00:00:00Z"))
+    store.close()
+    try:
+        service.refresh_every(2.0)
+        deadline = time.monotonic() + 30
+        while "feeds refreshed" not in service.status():
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert "0 new" in service.status()
+        site.rss("/rss.xml", "Harbour", [{"title": "Bluewake opens night ferry",
+                                          "link": site.page("/ferry.html", "Ferry", FERRY)}])
+        while "1 new" not in service.status():  # said until the next refresh, 2 s later
+            # meanwhile questions are answered from the index as it was
+            assert "Canada" in service.current().ask(GERMANY_CANADA).text
+            assert time.monotonic() < deadline + 30
+            time.sleep(0.05)
+        answer = service.current().ask("Who is the chief executive of Bluewake?")
+        assert "Tomas Vinter" in answer.text
+    finally:
+        service.close()
+        site.close()

@@ -34,10 +34,12 @@ class Site:
         """`host`: any 127.x.y.z address, so a benchmark can stand in for several sites."""
         self.routes: dict[str, Route] = {}
         self.log: list[tuple[str, int]] = []  # (path, status) of every request
+        self.arrivals: list[tuple[str, float]] = []  # (path, time.monotonic()) as each arrives
         site = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
+                site.arrivals.append((self.path, time.monotonic()))
                 route = site.routes.get(self.path.split("?")[0])
                 if route is None:
                     return self._answer(404, b"not found", "text/plain", {})

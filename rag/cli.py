@@ -361,14 +361,14 @@ def _web_report(report, as_json: bool) -> int:
 def _add(args: argparse.Namespace, settings: Settings) -> int:
     from rag.web.reader import Reader
 
-    return _web_report(Reader(settings).add_pages(args.urls, progress=not args.json or None),
-                       args.json)
+    report = Reader(settings).add_pages(args.urls, progress=False if args.json else None)
+    return _web_report(report, args.json)
 
 
 def _feeds_add(args: argparse.Namespace, settings: Settings) -> int:
     from rag.web.reader import Reader
 
-    report = Reader(settings).follow(args.url, args.name, progress=not args.json or None)
+    report = Reader(settings).follow(args.url, args.name, progress=False if args.json else None)
     if not args.json:
         print(f"following {report.feeds[0].name} ({report.feeds[0].url})")
     return _web_report(report, args.json)
@@ -377,8 +377,8 @@ def _feeds_add(args: argparse.Namespace, settings: Settings) -> int:
 def _feeds_refresh(args: argparse.Namespace, settings: Settings) -> int:
     from rag.web.reader import Reader
 
-    return _web_report(Reader(settings).refresh(args.names or None,
-                                                progress=not args.json or None), args.json)
+    report = Reader(settings).refresh(args.names or None, progress=False if args.json else None)
+    return _web_report(report, args.json)
 
 
 def _feeds_list(args: argparse.Namespace, settings: Settings) -> int:

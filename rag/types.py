@@ -32,7 +32,7 @@ class Article:
         add count only when set (so articles from files keep the digests they were indexed
         with)."""
         d = {k: v for k, v in asdict(self).items()
-             if k != "fetched" and (v is not None or k in ("date",))}
+             if k != "fetched" and (v is not None or k == "date")}
         return hashlib.sha256(json.dumps(d, sort_keys=True).encode()).hexdigest()
 
 

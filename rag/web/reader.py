@@ -27,10 +27,10 @@ from rag.store.feeds import Feed, FeedState, Item
 from rag.types import Article
 from rag.web.feeds import Entry, FeedError, parse_feed
 from rag.web.fetch import Fetcher, FetchError, Response
-from rag.web.pages import canonical, checked_date, now, page_article
+from rag.web.pages import HTML, canonical, checked_date, now, page_article
 
-FEED_WORKERS = 4  # feeds polled at once
-PAGE_WORKERS = 8  # pages fetched at once (each host still gets at most fetch_per_host)
+FEED_WORKERS = 8  # feeds polled at once; each fetches its pages fetch_per_host at a time
+PAGE_WORKERS = 8  # pages of `rag add` fetched at once (each host still gets fetch_per_host)
 
 
 @dataclass
@@ -102,7 +102,9 @@ class Reader:
             page = fetcher.get(url, robots=False)
             parsed = parse_feed(page.body)
         except FeedError as e:
-            raise FeedError(f"{url}: {e}") from None
+            hint = "; for an article page, use `rag add URL`" \
+                if page.content_type in HTML else ""
+            raise FeedError(f"{url}: {e}{hint}") from None
         finally:
             fetcher.close()
         name = name or _slug(parsed.title) or _slug(url)
@@ -185,10 +187,9 @@ class Reader:
         try:
             with (tqdm(desc="fetching", unit="page", leave=False,
                        disable=None if progress is None else not progress) as bar,
-                  ThreadPoolExecutor(PAGE_WORKERS) as pages,
                   ThreadPoolExecutor(FEED_WORKERS) as pool):
                 polled = list(pool.map(
-                    lambda f: self._poll(fetcher, pages, seen[f.url], f, report, bar,
+                    lambda f: self._poll(fetcher, seen[f.url], f, report, bar,
                                          (read or {}).get(f.url)), feeds))
             by_id: dict[str, Article] = {}
             for _, articles, _ in polled:
@@ -210,11 +211,13 @@ class Reader:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _poll(self, fetcher: Fetcher, pages: ThreadPoolExecutor, seen: dict[str, Item],
-              feed: Feed, report: WebReport, bar: tqdm, page: Response | None = None
+    def _poll(self, fetcher: Fetcher, seen: dict[str, Item], feed: Feed, report: WebReport,
+              bar: tqdm, page: Response | None = None
               ) -> tuple[Feed, list[Article], list[Item]]:
         """One feed (`page`: already fetched): its new and changed entries as articles, and
-        the items to remember."""
+        the items to remember. Its pages are fetched by workers of its own, as many as a host
+        takes at once: in a shared pool one feed's pages, all waiting on their host's delay,
+        would hold up every other feed."""
         feed.refreshed, feed.error = now(), None
         try:
             page = page or fetcher.get(feed.url, feed.etag, feed.last_modified, robots=False)
@@ -245,7 +248,8 @@ class Reader:
             finally:
                 bar.update()
 
-        done = list(pages.map(entry, todo))
+        with ThreadPoolExecutor(max(1, self.settings.fetch_per_host)) as pages:
+            done = list(pages.map(entry, todo))
         if problems:
             feed.error = f"{len(problems)} of {len(todo)} new or changed entries could not " \
                          f"be read; the last: {problems[-1]}"

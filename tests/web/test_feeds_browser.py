@@ -1,5 +1,6 @@
 """The Feeds panel in a real headless Chromium against a real `rag serve`: follow a feed, refresh
-after it gained an item, and get that item cited with its URL and publication date."""
+after it gained an item, and get that item cited with its URL and publication date; then add a
+page by its URL."""
 
 from __future__ import annotations
 
@@ -62,3 +63,13 @@ def test_follow_refresh_and_ask_in_the_feeds_panel(app):
         expect(card).to_contain_text("2026-11-21")
         expect(card).to_contain_text("fetched")
         page.screenshot(path=SHOTS / "feeds.png", full_page=True)
+
+        # An article page's URL pasted into "Add articles"
+        mayor = site.page("/news/mayor.html", "Brandt re-elected", [
+            "Ilse Brandt was re-elected mayor of Norhaven on Sunday with 61 percent of the vote."],
+            "2026-11-22T18:00:00Z")
+        page.get_by_text("Add articles").click()
+        page.locator("#urls textarea").fill(mayor)
+        page.locator("#fetch-urls").click()
+        expect(page.locator("#index-log")).to_contain_text("1 new, 0 updated", timeout=WAIT)
+        expect(page.locator("#index-status")).to_contain_text("3 articles")

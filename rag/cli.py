@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Iterator
 from datetime import date
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from rag.llm import BACKENDS
 from rag.settings import Settings
+from rag.store.database import Damaged
 from rag.web import WebError
 
 MODE_NAMES = ("hybrid", "dense", "bm25")  # rag.retrieval.MODES, without importing FAISS
@@ -31,6 +33,7 @@ EPILOG = """examples:
   rag ask "What did India sign last week?" --as-of 2026-02-25   'last week' = Feb 16-22
   rag ask --file questions.jsonl --json > answers.jsonl
   rag info
+  rag check --repair              find damage in an index and repair it
   rag serve                       the chat app on http://127.0.0.1:7860
   rag eval eval/seeds.jsonl --min hit@5=0.9   score answers; exit 1 below a threshold
 
@@ -76,9 +79,14 @@ def main(argv: list[str] | None = None) -> int:
         print("rag: interrupted; every article is indexed whole or not at all (run it again to "
               "index the rest)", file=sys.stderr)
         return 130
-    # IndexMismatch and BadQuestion are ValueErrors; WebError: a feed that can't be read
-    except (FileNotFoundError, ValueError, WebError) as e:
+    # IndexMismatch and BadQuestion are ValueErrors; WebError: a feed that can't be read;
+    # Damaged: a file of the index (named) that can't be read as written
+    except (FileNotFoundError, ValueError, WebError, Damaged) as e:
         print(f"rag: error: {e}", file=sys.stderr)
+        return 2
+    except sqlite3.DatabaseError as e:  # met outside the places that name the file
+        print(f"rag: error: the index or its embedding cache is damaged ({e}); run `rag check "
+              f"--repair --index {settings.index_dir}`", file=sys.stderr)
         return 2
 
 
@@ -123,8 +131,10 @@ def _parser() -> argparse.ArgumentParser:
                         "are committed in batches: an interrupted run keeps whole articles, "
                         "and running it again does the rest. Other indexers (and a running "
                         "app) may use the index meanwhile; writers take turns.")
-    ix.add_argument("paths", nargs="*", type=Path, default=[Path("seeds")], metavar="PATH",
-                    help="files or folders to index (default: seeds/)")
+    ix.add_argument("paths", nargs="*", type=Path, metavar="PATH",
+                    help="files or folders to index (default: seeds/; with --rebuild: every "
+                    "article the index holds, from its file, or from its indexed text when the "
+                    "file is gone or it came from the web)")
     ix.add_argument("--prune", action="store_true",
                     help="drop indexed articles whose files are no longer under PATH")
     ix.add_argument("--rebuild", action="store_true",
@@ -245,6 +255,17 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true",
                        help='print {"bm25"|"dense"|"hybrid": {metric: value}}')
     bench.set_defaults(run=_bench)
+
+    check = sub.add_parser("check", parents=[common], help="check an index; repair it",
+                           description="Check an index against itself: stray temporary files, "
+                           "the database and its manifest, the vectors (readable, one for every "
+                           "passage), dates, feed entries, the embedding cache. Each problem is "
+                           "named with its file (exit status 1). With --repair, it is repaired "
+                           "without losing an article that can be read: vectors are embedded "
+                           "again (from the cache), a damaged database is rebuilt from the "
+                           "articles' files and indexed text.")
+    check.add_argument("--repair", action="store_true", help="repair what was found")
+    check.set_defaults(run=_check)
 
     info = sub.add_parser("info", parents=[common], help="what an index holds",
                           description="Articles, chunks, model, settings and size on disk.")
@@ -410,11 +431,16 @@ def _feeds_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 def _index(args: argparse.Namespace, settings: Settings) -> int:
     from rag.indexing import Indexer
+    from rag.store import Store
 
-    report = Indexer(settings).run(args.paths, prune=args.prune, rebuild=args.rebuild,
-                                   progress=False if args.json else None)
+    indexer, progress = Indexer(settings), False if args.json else None
+    if args.rebuild and not args.paths and Store.exists(settings.index_dir):
+        report = indexer.rebuild(progress)
+    else:
+        report = indexer.run(args.paths or [Path("seeds")], prune=args.prune,
+                             rebuild=args.rebuild, progress=progress)
     print(json.dumps(report.to_json()) if args.json else report.summary())
-    return 1 if report.skipped else 0
+    return 1 if report.skipped or report.warnings else 0
 
 
 def _ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -484,6 +510,17 @@ def _render(answer) -> str:
         out.append(f"{label} {p.title} ({p.date or 'undated'}{fetched}) {p.source}")
         out.append(f"    {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
     return "\n".join(out)
+
+
+def _check(args: argparse.Namespace, settings: Settings) -> int:
+    from rag.checking import Checker
+
+    found = Checker(settings).run(repair=args.repair)
+    for finding in found:
+        print(finding)
+    if not found:
+        print(f"{settings.index_dir}: no problems found")
+    return 0 if not found or args.repair else 1
 
 
 def _info(args: argparse.Namespace, settings: Settings) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import sys
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -79,8 +80,27 @@ class EmbeddingCache:
     def __init__(self, path: Path, embedder: Embedder):
         self.embedder = embedder
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.db = sqlite3.connect(path)
-        self.db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB)")
+        try:
+            self.db = self._open(path)
+        except sqlite3.DatabaseError as e:  # only a cache: set it aside, say so, start afresh
+            aside = path.with_name(f"{path.name}.damaged")
+            path.replace(aside)
+            print(f"rag: warning: the embedding cache {path} was damaged ({e}); moved to "
+                  f"{aside.name}, and a new one is started", file=sys.stderr, flush=True)
+            self.db = self._open(path)
+
+    @staticmethod
+    def _open(path: Path) -> sqlite3.Connection:
+        db = sqlite3.connect(path)
+        try:
+            db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vec BLOB)")
+            (verdict,) = db.execute("PRAGMA quick_check(1)").fetchone()
+            if verdict != "ok":
+                raise sqlite3.DatabaseError(verdict)
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
 
     def key(self, text: str) -> str:
         return hashlib.sha256(f"{self.embedder.name}\x00{text}".encode()).hexdigest()

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from tqdm import tqdm
 
 from rag.chunking import Chunker, chunk_text_for_search
 from rag.embedding import Embedder, EmbeddingCache, SentenceTransformerEmbedder
-from rag.loading import Loaded, Skipped, load_paths
+from rag.loading import Loaded, Skipped, distinct_id, load_paths
 from rag.settings import Settings
 from rag.store import Store, Writer
 from rag.types import Article, Chunk
@@ -30,12 +30,14 @@ class IndexReport:
     articles_total: int = 0
     chunks_total: int = 0
     skipped: list[Skipped] = field(default_factory=list)
+    warnings: list[Skipped] = field(default_factory=list)  # indexed, not quite as given
     seconds: float = 0.0
     embed_seconds: float = 0.0  # of `seconds`, spent embedding
 
     def to_json(self) -> dict:
         d = asdict(self)
         d["skipped"] = [str(s) for s in self.skipped]
+        d["warnings"] = [str(s) for s in self.warnings]
         return d
 
     def summary(self) -> str:
@@ -48,6 +50,9 @@ class IndexReport:
         if self.skipped:
             lines.append(f"skipped {len(self.skipped)}:")
             lines += [f"  {s}" for s in self.skipped]
+        if self.warnings:
+            lines.append(f"indexed, with a warning ({len(self.warnings)}):")
+            lines += [f"  {s}" for s in self.warnings]
         return "\n".join(lines)
 
 
@@ -77,6 +82,42 @@ class Indexer:
         loaded = load_paths(paths, self.settings.max_file_mb)
         return self.index(loaded, paths if prune else None, rebuild, progress)
 
+    def rebuild(self, progress: bool | None = None) -> IndexReport:
+        """Rebuild every article the index holds (settings changed, or after damage), from
+        where it came from: see `held`. Nothing is fetched and nothing is lost."""
+        store = self.open_store()
+        try:
+            loaded = self.held(store)
+        finally:
+            store.close()
+        return self.index(loaded, rebuild=True, progress=progress)
+
+    def held(self, store: Store) -> Loaded:
+        """The articles `store` holds, as loaded: each file that can still be read is read
+        again, under the ids its articles have; an article whose file is gone, or that came
+        from the web, is put back together from its indexed text."""
+        held = store.filter()
+        by_file: dict[str, list[str]] = {}
+        for meta in held:
+            by_file.setdefault(meta["file"], []).append(meta["id"])
+        readable = [Path(f) for f in by_file if Path(f).is_file()]
+        loaded = load_paths(readable, self.settings.max_file_mb) if readable else Loaded()
+        for i, a in enumerate(loaded.articles):  # a file read alone is named by its name
+            file = loaded.origins.pop(a.id)
+            ids = by_file[file]
+            loaded.articles[i] = replace(a, id=ids[0]) if len(ids) == 1 else a
+            loaded.origins[loaded.articles[i].id] = file
+        missing = [m for m in held if m["id"] not in loaded.origins]
+        texts = store.texts([m["id"] for m in missing])
+        for m in missing:
+            if m["id"] in texts:
+                loaded.articles.append(Article(
+                    m["id"], m["title"], m["date"], m["source"], texts[m["id"]],
+                    m["author"], m["site"], m["fetched"]))
+                loaded.origins[m["id"]] = m["file"]
+        loaded.renamed.clear()
+        return loaded
+
     def index(self, loaded: Loaded, prune_under: list[Path] | None = None,
               rebuild: bool = False, progress: bool | None = None) -> IndexReport:
         """Add or replace the `loaded` articles (from files, or fetched from the web); with
@@ -84,7 +125,9 @@ class Indexer:
         started = time.perf_counter()
         s = self.settings
         store = self.open_store(rebuild)
-        report = IndexReport(str(s.index_dir), skipped=loaded.skipped)
+        report = IndexReport(str(s.index_dir), skipped=loaded.skipped, warnings=loaded.warnings)
+        if not rebuild:
+            _claimed_elsewhere(store, loaded)
 
         old = store.hashes([a.id for a in loaded.articles])
         todo: list[tuple[Article, str]] = []
@@ -162,6 +205,22 @@ class Indexer:
             if any(file == r or r in file.parents for r in roots):
                 out.append(meta["id"])
         return out
+
+
+def _claimed_elsewhere(store: Store, loaded: Loaded) -> None:
+    """An id the index holds for another file (a00.txt of another folder, a second upload
+    named article.html) stays that file's: this article gets an id of its own. The file that
+    holds an id keeps it, whichever folder was read first this time."""
+    bases = [loaded.renamed.get(a.id, a.id) for a in loaded.articles]
+    owners = store.files(list(set(bases)))
+    origins = {}
+    for i, (a, base) in enumerate(zip(loaded.articles, bases, strict=True)):
+        file = loaded.origins[a.id]
+        owner = owners.get(base)
+        wanted = a.id if owner is None else base if owner == file else distinct_id(base, file)
+        loaded.articles[i] = replace(a, id=wanted)
+        origins[wanted] = file
+    loaded.origins = origins
 
 
 def _batches(chunked: list[tuple[Article, str, list[Chunk]]], size: int

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import logging
+import os
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 
 from rag.types import Article
@@ -36,6 +41,9 @@ class Loaded:
     origins: dict[str, str] = field(default_factory=dict)  # article id -> file it came from
     # A file that failed to load keeps what was indexed from it before: never pruned.
     failed_files: set[str] = field(default_factory=set)
+    # Indexed, but not all of it as given (an impossible date, dropped): said like a skip.
+    warnings: list[Skipped] = field(default_factory=list)
+    renamed: dict[str, str] = field(default_factory=dict)  # distinct id -> the id it shares
 
 
 class BadFile(Exception):
@@ -50,7 +58,7 @@ def load_paths(paths: list[Path], max_file_mb: float = 50.0) -> Loaded:
         if not p.exists():
             raise FileNotFoundError(f"{p}: no such file or directory")
     out = Loaded()
-    for path, doc_id in _walk(paths):
+    for path, doc_id in _walk(paths, out):
         file = str(path.resolve())
         try:
             reader = _READERS.get(path.suffix.lower())
@@ -62,23 +70,43 @@ def load_paths(paths: list[Path], max_file_mb: float = 50.0) -> Loaded:
             out.failed_files.add(file)
             continue
         for a in articles:
-            if a.id in out.origins:
-                out.skipped.append(
-                    Skipped(str(path), f"article id {a.id!r} already read from {out.origins[a.id]}")
-                )
+            if out.origins.get(a.id) == file:  # a jsonl file listing one id twice
+                out.skipped.append(Skipped(str(path), f"article id {a.id!r} appears twice in it"))
                 continue
+            if a.id in out.origins:  # the same name in another folder: another article
+                base, a = a.id, replace(a, id=distinct_id(a.id, file))
+                out.renamed[a.id] = base
             out.articles.append(a)
             out.origins[a.id] = file
     return out
 
 
-def _walk(paths: list[Path]) -> Iterator[tuple[Path, str]]:
-    """Files with the id their articles get: the path inside a given folder, or the file name."""
+def distinct_id(article_id: str, file: str) -> str:
+    """The id an article gets when another file has its id already: the same one each time for
+    the same file, so indexing it again changes that article, not a third one."""
+    return f"{article_id}~{hashlib.sha1(file.encode()).hexdigest()[:8]}"
+
+
+def _walk(paths: list[Path], out: Loaded) -> Iterator[tuple[Path, str]]:
+    """Files with the id their articles get: the path inside a given folder, or the file name.
+    Symlinked folders are followed, except one leading back to a folder already being read
+    (a loop), which is reported."""
     for root in paths:
         if root.is_file():
             yield root, root.name
             continue
-        for path in sorted(root.rglob("*")):
+        found: list[Path] = []
+        for folder, dirs, files in os.walk(root, followlinks=True):
+            here = Path(folder)
+            ancestors = {here.resolve(), *here.resolve().parents}
+            for name in list(dirs):
+                sub = here / name
+                if sub.is_symlink() and sub.resolve() in ancestors:
+                    dirs.remove(name)
+                    out.skipped.append(Skipped(str(sub), f"symlink loop (it leads back to "
+                                                         f"{sub.resolve()}); not followed"))
+            found += [here / f for f in files]
+        for path in sorted(found):
             rel = path.relative_to(root)
             hidden = any(part.startswith(".") for part in rel.parts)
             if path.is_file() and path.suffix.lower() in SUPPORTED and not hidden:
@@ -102,8 +130,16 @@ def _read_bytes(path: Path, max_file_mb: float) -> bytes:
 
 
 def _decode(raw: bytes) -> str:
+    """UTF-8 (with or without a BOM), or UTF-16 with its BOM, as editors on Windows save it."""
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            raise BadFile("starts like UTF-16 but is not valid UTF-16; re-save it as UTF-8"
+                          ) from None
     if b"\x00" in raw[:8192]:
-        raise BadFile("looks like a binary file (NUL bytes), not text")
+        raise BadFile("looks like a binary file (NUL bytes), not text; if it is UTF-16 "
+                      "without a byte-order mark, re-save it as UTF-8")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
@@ -112,9 +148,24 @@ def _decode(raw: bytes) -> str:
 
 
 def normalise_date(value: object) -> str | None:
-    """'2022/07/06', '2026-02-24T10:00Z' -> 'YYYY-MM-DD'; anything else -> None."""
+    """'2022/07/06', '2026-02-24T10:00Z' -> 'YYYY-MM-DD'; no date, or an impossible one
+    ('2024-02-30') -> None. Every date an article carries has been through here."""
     m = _DATE.search(str(value or ""))
-    return "-".join(m.groups()) if m else None
+    if not m:
+        return None
+    try:
+        return date.fromisoformat("-".join(m.groups())).isoformat()
+    except ValueError:
+        return None
+
+
+def _checked_date(value: object, path: Path, line: int | None, out: Loaded) -> str | None:
+    """normalise_date, saying so when a date was given but is impossible."""
+    day = normalise_date(value)
+    if day is None and value and _DATE.search(str(value)):
+        out.warnings.append(Skipped(str(path), f"impossible date {_DATE.search(str(value))[0]!r}"
+                                               "; indexed without a date", line))
+    return day
 
 
 def derive_title(text: str, limit: int = 80) -> str:
@@ -125,12 +176,12 @@ def derive_title(text: str, limit: int = 80) -> str:
     return first[:limit].rsplit(" ", 1)[0].rstrip(",;:") + "…"
 
 
-def _text(path: Path, raw: bytes, doc_id: str, source: str, _: Loaded) -> Iterator[Article]:
+def _text(path: Path, raw: bytes, doc_id: str, source: str, out: Loaded) -> Iterator[Article]:
     text = _decode(raw)
-    date = None
+    day = None
     m = _DATE_PREFIX.match(text)
     if m:
-        date, text = m.group(1), text[m.end() :]
+        day, text = _checked_date(m.group(1), path, 1, out), text[m.end() :]
     text = text.strip()
     title = None
     if path.suffix.lower() == ".md" and text.startswith("# "):
@@ -138,7 +189,7 @@ def _text(path: Path, raw: bytes, doc_id: str, source: str, _: Loaded) -> Iterat
         title, text = heading[2:].strip(), rest.strip()
     if not text:
         raise BadFile("no article text after the date line")
-    yield Article(doc_id, title or derive_title(text), date, source, text)
+    yield Article(doc_id, title or derive_title(text), day, source, text)
 
 
 def _html(path: Path, raw: bytes, doc_id: str, source: str, _: Loaded) -> Iterator[Article]:
@@ -171,23 +222,41 @@ def parse(raw: bytes, suffix: str, doc_id: str, source: str) -> list[Article]:
     return articles
 
 
-def _pdf(path: Path, raw: bytes, doc_id: str, source: str, _: Loaded) -> Iterator[Article]:
+def _pdf(path: Path, raw: bytes, doc_id: str, source: str, out: Loaded) -> Iterator[Article]:
     from io import BytesIO
 
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
-    try:
-        reader = PdfReader(BytesIO(raw))
-        pages = [page.extract_text() or "" for page in reader.pages]
-        meta = reader.metadata or {}
-    except (PdfReadError, ValueError, KeyError) as e:
-        raise BadFile(f"not a readable PDF ({e})") from None
+    with _logged("pypdf") as said:  # its warnings go in the report, not raw to stderr
+        try:
+            reader = PdfReader(BytesIO(raw))
+            pages = [page.extract_text() or "" for page in reader.pages]
+            meta = reader.metadata or {}
+        except (PdfReadError, ValueError, KeyError) as e:
+            raise BadFile(f"not a readable PDF ({e})") from None
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text:
         raise BadFile("PDF has no extractable text (a scan?); run OCR first")
+    out.warnings += [Skipped(str(path), f"read, but pypdf warned: {m}") for m in said[:3]]
     title = str(meta.get("/Title") or "").strip() or derive_title(text)
     yield Article(doc_id, title, normalise_date(meta.get("/CreationDate")), source, text)
+
+
+@contextmanager
+def _logged(name: str) -> Iterator[list[str]]:
+    """What library `name` logs at WARNING or above while the block runs, kept from stderr."""
+    said: list[str] = []
+    handler = logging.Handler(logging.WARNING)
+    handler.emit = lambda record: said.append(record.getMessage())  # type: ignore[method-assign]
+    logger = logging.getLogger(name)
+    logger.addHandler(handler)
+    propagate, logger.propagate = logger.propagate, False
+    try:
+        yield said
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = propagate
 
 
 def _jsonl(path: Path, raw: bytes, doc_id: str, source: str, out: Loaded) -> Iterator[Article]:
@@ -211,7 +280,7 @@ def _jsonl(path: Path, raw: bytes, doc_id: str, source: str, out: Loaded) -> Ite
         yield Article(
             id=str(obj.get("doc_id") or obj.get("id") or obj.get("_id") or f"{doc_id}:{n}"),
             title=str(obj.get("title") or "").strip() or derive_title(text),
-            date=normalise_date(obj.get("date") or obj.get("publish_date")),
+            date=_checked_date(obj.get("date") or obj.get("publish_date"), path, n, out),
             source=str(obj.get("url") or f"{source}:{n}"),
             text=text,
         )

@@ -1,5 +1,6 @@
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,47 @@ def test_unreadable_file_is_reported(tmp_path):
 def test_missing_path_is_an_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="nope"):
         load_paths([tmp_path / "nope"])
+
+
+def test_utf16_files_are_read_and_utf16_without_a_bom_is_named(tmp_path):
+    text = "date 2026-03-05 Zambia raised its copper output by 14 percent in February.\n"
+    (tmp_path / "windows.txt").write_bytes(text.encode("utf-16"))  # with its byte-order mark
+    (tmp_path / "nobom.txt").write_bytes(text.encode("utf-16-le"))
+    loaded = load_paths([tmp_path])
+    [a] = loaded.articles
+    assert a.date == "2026-03-05" and a.text.startswith("Zambia raised its copper output")
+    [skipped] = loaded.skipped
+    assert skipped.path.endswith("nobom.txt") and "UTF-16 without a byte-order mark" in \
+        skipped.reason
+
+
+def test_a_symlink_loop_is_listed_and_linked_folders_are_read(tmp_path):
+    root = tmp_path / "news"
+    (root / "sub").mkdir(parents=True)
+    (root / "sub" / "a.txt").write_text("Copper output rose in Zambia in February.\n")
+    (root / "sub" / "loop").symlink_to(root)  # news/sub/loop -> news
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "b.txt").write_text("Cobalt exports fell in Congo in March.\n")
+    (root / "linked").symlink_to(elsewhere)
+    loaded = load_paths([root])
+    assert sorted(a.id for a in loaded.articles) == ["linked/b.txt", "sub/a.txt"]
+    [loop] = loaded.skipped
+    assert loop.path == str(root / "sub" / "loop") and "symlink loop" in loop.reason
+
+
+def test_pypdf_warnings_go_to_the_report_not_stderr(tmp_path, capfd):
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    pdf.multi_cell(0, 10, "Congo exported more cobalt in 2025 than in any year before.")
+    raw = bytes(pdf.output())
+    at = raw.rindex(b"startxref")  # a wrong cross-reference offset: pypdf reads it, warning
+    (tmp_path / "odd.pdf").write_bytes(raw[:at] + re.sub(rb"startxref\s+\d+", b"startxref\n5",
+                                                         raw[at:]))
+    loaded = load_paths([tmp_path])
+    assert "Congo exported more cobalt" in loaded.articles[0].text
+    assert capfd.readouterr().err == ""
+    assert any("pypdf warned" in w.reason for w in loaded.warnings)

@@ -10,14 +10,21 @@ from rag.citing import WEAK_NOTE
 from rag.store.feeds import Feed
 from rag.web.reader import WebReport
 
-_CITE = re.compile(r"\[(\d+)\]")
+_MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")  # what Markdown would act on
+_CITE = re.compile(r"\\\[(\d+)\\\]")  # [n] once literal()
+
+
+def literal(text: str) -> str:
+    """Article text for the chat's Markdown, to be shown character for character: HTML tags
+    and Markdown marks (*, _, #, [..](..), `...`) are escaped, never acted on."""
+    return _MARKUP.sub(r"\\\1", html.escape(text, quote=False))
 
 
 def answer_markdown(answer: dict, turn: int) -> str:
     """The short answer in bold, then the quotes; each [n] links to its source card (ui/app.py's
     script scrolls to it) and is followed by its article's date."""
-    text = html.escape(answer["answer"], quote=False)
-    notes = [f"_{html.escape(answer['fallback'], quote=False)}_"] if answer["fallback"] else []
+    text = literal(answer["answer"])
+    notes = [f"_{literal(answer['fallback'])}_"] if answer["fallback"] else []
     if answer["abstained"]:
         return "\n\n".join([text, *notes])
     dates = {c["n"]: c["date"] or "undated" for c in answer["citations"]}
@@ -26,7 +33,7 @@ def answer_markdown(answer: dict, turn: int) -> str:
         return f"[\\[{n}\\]](#src-{turn}-{n}) <small>{dates.get(n, '')}</small>"
 
     short = answer.get("short_answer")
-    head = [f"**{html.escape(short['text'], quote=False)}** {link(short['citation'])}"] \
+    head = [f"**{literal(short['text'])}** {link(short['citation'])}"] \
         if short else []
     if answer["weak_evidence"]:
         notes.append(f"_{WEAK_NOTE} Check the sources._")

@@ -8,6 +8,7 @@ a watcher thread loads what was committed every RELOAD_S seconds, without a rest
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import threading
 from pathlib import Path
@@ -109,13 +110,12 @@ class Service:
         return pipeline
 
     def add_files(self, files: list[Path]) -> IndexReport:
-        """Copy uploads beside the index and index them. RuntimeError if an upload is already
-        being indexed (one at a time; questions are answered meanwhile)."""
+        """Keep copies of uploads beside the index and index them. RuntimeError if an upload
+        is already being indexed (one at a time; questions are answered meanwhile)."""
         if not self._indexing.acquire(blocking=False):
             raise RuntimeError("Another upload is being indexed; try again when it finishes.")
         try:
-            self.uploads.mkdir(parents=True, exist_ok=True)
-            kept = [Path(shutil.copy(f, self.uploads / Path(f).name)) for f in files]
+            kept = [self._keep(Path(f)) for f in files]
             self.indexing_files = [p.name for p in kept]
             report = Indexer(self.settings, self.embedder).run(kept, progress=True)
             self.reload()
@@ -123,6 +123,14 @@ class Service:
         finally:
             self.indexing_files = []
             self._indexing.release()
+
+    def _keep(self, upload: Path) -> Path:
+        """A copy beside the index, in a folder named by its content: uploading the same file
+        again changes nothing, and two files with one name are two files (two articles)."""
+        digest = hashlib.sha256(upload.read_bytes()).hexdigest()[:16]
+        folder = self.uploads / digest
+        folder.mkdir(parents=True, exist_ok=True)
+        return Path(shutil.copy(upload, folder / upload.name))
 
     def status(self) -> str:
         """One line for the top of the page: what answers are drawn from right now."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import sqlite3
 import sys
 import time
@@ -61,6 +62,31 @@ CREATE TABLE IF NOT EXISTS feed_items (  -- every entry seen, so a refresh embed
 
 # Columns added to a table after indexes were built with it: added on open, all NULL.
 ADDED_COLUMNS = {"articles": ("author TEXT", "site TEXT", "fetched TEXT")}
+
+
+class Damaged(RuntimeError):
+    """A file of the index can't be read as written: named, with the way out."""
+
+    def __init__(self, file: Path, reason: str):
+        root = file.parent.parent if file.parent.name == "segments" else file.parent
+        super().__init__(f"{file} is damaged ({reason}); `rag check --repair --index {root}` "
+                         "repairs what it can")
+        self.file = file
+
+
+@contextmanager
+def named_damage(file: Path, *kinds: type[Exception]) -> Iterator[None]:
+    """Errors reading `file` (SQLite's, and `kinds`) become one Damaged naming it."""
+    try:
+        yield
+    except (sqlite3.DatabaseError, *kinds) as e:
+        where = re.search(r"segments/\d+\.faiss", str(e))
+        raise Damaged(file.parent / where[0] if where else file, _first_line(e)) from None
+
+
+def _first_line(e: Exception) -> str:
+    lines = [line.strip() for line in str(e).splitlines() if line.strip()]
+    return (lines[-1] if lines else type(e).__name__)[:200]
 
 
 def connect(root: Path) -> sqlite3.Connection:

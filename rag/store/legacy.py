@@ -13,8 +13,33 @@ from pathlib import Path
 
 import numpy as np
 
-from rag.store.database import FILE, writer_lock
+from rag.store.database import FILE, Damaged, writer_lock
 from rag.types import Article, Chunk
+
+
+def _live_generation(root: Path) -> Path:
+    """The generation CURRENT names, or, when CURRENT is garbage or names a generation a
+    killed writer left incomplete, the newest complete one."""
+    try:
+        named = root / (root / "CURRENT").read_text().strip()
+    except (OSError, UnicodeDecodeError):
+        named = None
+    for gen in [named, *sorted(root.glob("gen-*"), reverse=True)]:
+        if gen is not None and gen.name.startswith("gen-") and _complete(gen):
+            if gen != named:
+                print(f"rag: {root / 'CURRENT'} does not name a complete generation; "
+                      f"migrating {gen.name}, the newest complete one", file=sys.stderr)
+            return gen
+    raise Damaged(root / "CURRENT", "no complete generation folder to read the index from")
+
+
+def _complete(gen: Path) -> bool:
+    try:
+        manifest = json.loads((gen / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and all(
+        (gen / name).is_file() for name in ("vectors.faiss", "chunks.jsonl"))
 
 
 def migrate(root: Path) -> None:
@@ -27,7 +52,7 @@ def migrate(root: Path) -> None:
     with writer_lock(root):
         if (root / FILE).exists():  # another process migrated it meanwhile
             return
-        gen = root / (root / "CURRENT").read_text().strip()
+        gen = _live_generation(root)
         manifest = json.loads((gen / "manifest.json").read_text())
         if manifest.get("format_version") != 1:
             raise ValueError(f"{gen}: unknown index format {manifest.get('format_version')}")

@@ -35,7 +35,7 @@ import numpy as np
 from rag.chunking import chunk_text_for_search
 from rag.keyword import tokenize
 from rag.store import database, postings, vectors
-from rag.store.database import FILE, connect, read, writer_lock
+from rag.store.database import FILE, connect, named_damage, read, writer_lock
 from rag.stories import bands, signature, story_of
 from rag.types import Article, Chunk, Filters
 
@@ -44,7 +44,7 @@ _EPOCH = date(1970, 1, 1).toordinal()
 ARTICLE_FIELDS = "num, id, title, date, source, file, hash, story, author, site, fetched"
 
 
-class IndexMismatch(Exception):
+class IndexMismatch(ValueError):
     """The index on disk was built with other settings than the ones in use."""
 
 
@@ -76,8 +76,11 @@ class Snapshot:
 
 
 def _meta(row: dict[str, Any]) -> dict[str, Any]:
-    """An article row as the rest of the code reads it (the old manifest's per-article dict)."""
-    return {k: row[k] for k in ARTICLE_FIELDS.split(", ")[1:]}
+    """An article row as the rest of the code reads it (the old manifest's per-article dict).
+    A date indexed before dates were checked at loading, and impossible, reads as none."""
+    meta = {k: row[k] for k in ARTICLE_FIELDS.split(", ")[1:]}
+    meta["date"] = _iso(day_number(meta["date"]))
+    return meta
 
 
 class Store:
@@ -106,14 +109,16 @@ class Store:
                     f"no index at {root}; build one with `rag index --index {root}`")
             from rag.store.legacy import migrate
 
-            migrate(root)
+            with named_damage(root / "CURRENT", ValueError, KeyError, RuntimeError, OSError):
+                migrate(root)
         store = cls(root)
-        version = store.manifest.get("format_version")
-        if version != FORMAT_VERSION:
-            raise IndexMismatch(
-                f"{root} has index format {version}, this version reads {FORMAT_VERSION}; "
-                f"rebuild it with `rag index --rebuild --index {root}`")
-        database.upgrade(store.db())
+        with named_damage(root / FILE, ValueError, KeyError):  # ValueError: JSON in meta
+            version = store.manifest.get("format_version")
+            if version != FORMAT_VERSION:
+                raise IndexMismatch(
+                    f"{root} has index format {version}, this version reads {FORMAT_VERSION}; "
+                    f"rebuild it with `rag index --rebuild --index {root}`")
+            database.upgrade(store.db())
         if search:
             store.refresh()
         return store
@@ -177,12 +182,13 @@ class Store:
         """Load what writers committed since the last look (new segments, removed passages);
         a cheap check when nothing changed. True if the snapshot changed."""
         db = self.db()
-        version = json.loads(db.execute("SELECT value FROM meta WHERE key = 'version'")
-                             .fetchone()[0])
+        with named_damage(self.root / FILE, ValueError, TypeError):
+            version = json.loads(db.execute("SELECT value FROM meta WHERE key = 'version'")
+                                 .fetchone()[0])
         if version == self.snapshot.version:
             return False
-        with self._refreshing:
-            for attempt in range(3):
+        with self._refreshing, named_damage(self.root / FILE, ValueError, RuntimeError):
+            for attempt in range(3):  # ValueError: a vector blob of the wrong size
                 try:
                     self.snapshot = self._load(self.snapshot)
                     break
@@ -267,8 +273,25 @@ class Store:
             f"{', '.join('a.' + c for c in cols)} FROM chunks c JOIN articles a "
             f"ON a.num = c.article WHERE c.id IN ({','.join('?' * len(wanted))})", wanted)
         for cid, key, text, start, end, *values in rows:
-            meta = dict(zip(cols, values, strict=True))
+            meta = _meta(dict(zip(cols, values, strict=True)))
             out[cid] = (Chunk(key, meta["id"], text, start, end), meta)
+        return out
+
+    def texts(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """Article texts put back together from their passages (which hold every sentence at
+        its offset; the blanks between passages come back as spaces): what a rebuild indexes
+        when the file or page an article came from can no longer be read."""
+        out: dict[str, str] = {}
+        for aid in article_ids:
+            text: list[str] = []
+            for chunk, start, end in self.db().execute(
+                    "SELECT c.text, c.start, c.end FROM chunks c JOIN articles a "
+                    "ON a.num = c.article WHERE a.id = ? ORDER BY c.start", (aid,)):
+                if end > len(text):
+                    text += [" "] * (end - len(text))
+                text[start:end] = chunk
+            if text:
+                out[aid] = "".join(text)
         return out
 
     def outlets(self, stories: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
@@ -288,11 +311,19 @@ class Store:
         return [r for r in rows if not filters or filters.admits(r)]
 
     def hashes(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """Content digest by article id, for those indexed."""
+        return self._by_id("hash", article_ids)
+
+    def files(self, article_ids: Sequence[str]) -> dict[str, str]:
+        """The file (or URL) each indexed article came from."""
+        return self._by_id("file", article_ids)
+
+    def _by_id(self, column: str, article_ids: Sequence[str]) -> dict[str, str]:
         out: dict[str, str] = {}
         for i in range(0, len(article_ids), 900):
             part = list(article_ids[i:i + 900])
             out.update(self.db().execute(
-                f"SELECT id, hash FROM articles WHERE id IN ({','.join('?' * len(part))})",
+                f"SELECT id, {column} FROM articles WHERE id IN ({','.join('?' * len(part))})",
                 part).fetchall())
         return out
 
@@ -342,7 +373,7 @@ class Store:
     def writing(self, wait: bool = True) -> Iterator[Writer]:
         """One write transaction, serialized with every other writer of this index (other
         processes included): all of it lands, or none of it."""
-        with writer_lock(self.root, wait):
+        with writer_lock(self.root, wait), named_damage(self.root / FILE):
             db = connect(self.root)
             try:
                 db.execute("BEGIN IMMEDIATE")

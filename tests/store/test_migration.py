@@ -12,6 +12,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from rag.chunking import Chunker, chunk_text_for_search
 from rag.indexing import Indexer, cache_path
@@ -113,3 +114,30 @@ def test_format_1_index_is_migrated_without_embedding_again(tmp_path, embedder, 
     assert (report.unchanged, report.added, report.changed) == (2, [], [])
     assert report.chunks_embedded == counting.calls == 0
     assert report.chunks_total == sum(passages.values())
+
+
+def test_garbage_current_and_a_half_written_generation_still_migrate(tmp_path, embedder,
+                                                                     capsys):
+    """What a writer killed between writing a generation and switching CURRENT (or writing
+    CURRENT itself) left: the newest complete generation is the index."""
+    settings = Settings.load(index_dir=tmp_path / "index" / "old")
+    root = settings.index_dir
+    manifest = _format_1_index(root, settings, embedder)
+    (root / "gen-000002").mkdir()  # half written: no vectors, no chunks
+    (root / "gen-000002" / "manifest.json").write_text('{"format_vers')
+    (root / "CURRENT").write_bytes(b"\x00\xffgarbage")
+    pipeline = Pipeline(settings, embedder)
+    assert "migrating gen-000001, the newest complete one" in capsys.readouterr().err
+    assert {m["id"] for m in pipeline.store.filter()} == set(manifest["articles"])
+    assert "Canada" in pipeline.ask(GERMANY_CANADA).text
+
+
+def test_a_format_1_index_with_no_complete_generation_is_named(tmp_path, embedder):
+    from rag.store.database import Damaged
+
+    settings = Settings.load(index_dir=tmp_path / "index" / "old")
+    root = settings.index_dir
+    _format_1_index(root, settings, embedder)
+    (root / "gen-000001" / "vectors.faiss").unlink()
+    with pytest.raises(Damaged, match=r"CURRENT is damaged .*no complete generation"):
+        Pipeline(settings, embedder)

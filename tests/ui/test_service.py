@@ -78,3 +78,28 @@ def test_feeds_are_refreshed_in_the_background_and_the_status_line_says_so(tmp_p
     finally:
         service.close()
         site.close()
+
+
+def test_two_uploads_with_one_name_are_two_articles_and_a_reupload_changes_nothing(tmp_path):
+    service = Service(Settings.load(index_dir=tmp_path / "index"))
+    try:
+        first, second = tmp_path / "1" / "article.html", tmp_path / "2" / "article.html"
+        for path, body in ((first, "Norhaven's port authority said container traffic rose 12 "
+                                   "percent in October. Port director Amalia Reyes credited a "
+                                   "new rail link to Kessel."),
+                           (second, "The Kessel ferry strike ended on Friday after nine days, "
+                                    "the union said.")):
+            path.parent.mkdir()
+            path.write_text(f"<html><body><article><p>{body}</p></article></body></html>")
+        assert len(service.add_files([first]).added) == 1
+        assert len(service.add_files([second]).added) == 1
+        assert service.add_files([first]).unchanged == 1  # the same file again
+        assert service.current().store.stats()["articles"] == 2
+        assert "Amalia Reyes" in service.current().ask(
+            "Who is the port director of Norhaven?").text
+        assert "nine days" in service.current().ask(
+            "How long did the Kessel ferry strike last?").text
+        kept = sorted(p.read_text() for p in (tmp_path / "index" / "uploads").rglob("*.html"))
+        assert len(kept) == 2 and "Amalia" in kept[0] + kept[1] and "Kessel" in kept[0] + kept[1]
+    finally:
+        service.close()

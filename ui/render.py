@@ -10,13 +10,14 @@ from rag.citing import WEAK_NOTE
 from rag.store.feeds import Feed
 from rag.web.reader import WebReport
 
-_MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")  # what Markdown would act on
+# What Markdown would act on; ":", "/" and "@" too, or a bare URL or address becomes a link.
+_MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$:/@])")
 _CITE = re.compile(r"\\\[(\d+)\\\]")  # [n] once literal()
 
 
 def literal(text: str) -> str:
-    """Article text for the chat's Markdown, to be shown character for character: HTML tags
-    and Markdown marks (*, _, #, [..](..), `...`) are escaped, never acted on."""
+    """Article text for the chat's Markdown, to be shown character for character: HTML tags,
+    Markdown marks (*, _, #, [..](..), `...`) and bare URLs are escaped, never acted on."""
     return _MARKUP.sub(r"\\\1", html.escape(text, quote=False))
 
 

@@ -150,6 +150,24 @@ def test_uploaded_article_is_indexed_and_cited(page, tmp_path):
     page.screenshot(path=SHOTS / "upload.png", full_page=True)
 
 
+def test_markdown_and_html_in_an_article_are_quoted_literally(page, tmp_path):
+    from playwright.sync_api import expect
+
+    article = tmp_path / "salmon.md"
+    article.write_text("# Salmon exports\n\nNorway's salmon exports rose **12 percent** in "
+                       "_March_, said <b>Minister</b> [Ola Berg](http://example.com) on "
+                       "Friday.\n")
+    page.locator("#upload input[type=file]").set_input_files([str(article)])
+    page.locator("#index-files").click()
+    expect(page.locator("#index-log")).to_contain_text("1 added")
+    ask(page, "By how much did Norway's salmon exports rise?", 7)
+    bot = page.locator('#chat [data-testid="bot"]').last
+    expect(bot).to_contain_text("**12 percent** in _March_, said <b>Minister</b> "
+                                "[Ola Berg](http://example.com)")
+    acted_on = "b:has-text('Minister'), em:has-text('March'), a[href='http://example.com']"
+    assert bot.locator(acted_on).count() == 0
+
+
 def test_screenshot_for_the_docs(page):
     """Keeps docs/screenshot.png reproducible: `UPDATE_DOCS=1 scripts/test.sh -k docs`."""
     if os.environ.get("UPDATE_DOCS"):

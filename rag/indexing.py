@@ -40,12 +40,22 @@ class IndexReport:
         d["warnings"] = [str(s) for s in self.warnings]
         return d
 
+    def _embedding(self) -> str:
+        """What embedding cost, in words that match what happened."""
+        new, embedded = self.chunks_indexed, self.chunks_embedded
+        if new == 0:
+            return "nothing new to embed"
+        if embedded == new:
+            return f"embedded {new} new chunks"
+        if embedded == 0:
+            return f"{new} new chunks, all from the embedding cache"
+        return f"embedded {embedded} of {new} new chunks, {new - embedded} from the cache"
+
     def summary(self) -> str:
         lines = [
             f"{self.index}: {self.articles_total} articles, {self.chunks_total} chunks "
             f"({len(self.added)} added, {len(self.changed)} changed, {len(self.removed)} removed, "
-            f"{self.unchanged} unchanged; embedded {self.chunks_embedded} of "
-            f"{self.chunks_indexed} new chunks, the rest from cache) in {self.seconds:.1f}s"
+            f"{self.unchanged} unchanged; {self._embedding()}) in {self.seconds:.1f}s"
         ]
         if self.skipped:
             lines.append(f"skipped {len(self.skipped)}:")

@@ -94,7 +94,7 @@ def test_no_date_words_means_as_of_with_a_recency_preference(question):
     scope = interpret(question, AS_OF)
     assert scope.phrase is None and scope.since is None and scope.until == "2026-02-25"
     assert scope.recency
-    assert scope.describe() == "preferring articles published shortly before 2026-02-25"
+    assert scope.describe() == "searching articles up to 25 Feb 2026, newest first"
 
 
 def test_the_user_can_switch_date_reading_off():

@@ -120,7 +120,7 @@ def test_dates_read_from_the_question_are_shown_and_can_be_undone(page):
     page.locator("#read-dates input").uncheck()
     ask(page, "What did the Cabinet plan with Germany last week?", 5)
     expect(page.locator("#sources .turn.active .time")).to_contain_text(
-        "preferring articles published shortly before 2026-03-03")
+        "searching articles up to 3 Mar 2026, newest first")
     page.locator("#read-dates input").check()
     page.locator("#as-of textarea, #as-of input").first.fill("")
     page.get_by_text("Filters and settings").click()

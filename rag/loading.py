@@ -101,7 +101,9 @@ def _walk(paths: list[Path], out: Loaded) -> Iterator[tuple[Path, str]]:
             ancestors = {here.resolve(), *here.resolve().parents}
             for name in list(dirs):
                 sub = here / name
-                if sub.is_symlink() and sub.resolve() in ancestors:
+                if name.startswith("."):  # hidden (.git, .cache): never read, so not walked
+                    dirs.remove(name)
+                elif sub.is_symlink() and sub.resolve() in ancestors:
                     dirs.remove(name)
                     out.skipped.append(Skipped(str(sub), f"symlink loop (it leads back to "
                                                          f"{sub.resolve()}); not followed"))

@@ -36,6 +36,12 @@ CSS = """
 #sources .meta { font-size: .85em; opacity: .75; }
 #sources .time { font-size: .9em; margin-bottom: .5em; }
 #sources mark { background: #fde68a; color: inherit; }
+#sources .quote { margin: .4em 0; padding-left: .6em; border-left: 3px solid #f59e0b; }
+#sources .support { font-size: .8em; padding: 0 .4em; border-radius: 4px; }
+#sources .support.high { background: #dcfce7; } #sources .support.medium { background: #fef9c3; }
+#sources .support.low { background: #fee2e2; }
+#sources .turn.weak .asked::after { content: " ⚠️ weak evidence"; font-weight: 400; }
+#sources .turn.abstained .asked::after { content: " 🤷 not in the articles"; font-weight: 400; }
 """
 
 # A click on [n] in any answer shows that answer's sources and brings card n into view.
@@ -123,7 +129,7 @@ def build(service: Service) -> gr.Blocks:
             history = [*history, {"role": "user", "content": shown},
                        {"role": "assistant", "content": "_Searching the articles…_"}]
             turn: dict = {"question": message.strip(), "query": message.strip(), "answer": None,
-                          "state": "searching"}
+                          "state": "searching", "as_of": (as_of or "").strip() or None}
             turns = [*turns, turn]
             i = len(turns) - 1
             try:

@@ -26,8 +26,8 @@ def answer_markdown(answer: dict, turn: int) -> str:
     script scrolls to it) and is followed by its article's date."""
     text = literal(answer["answer"])
     notes = [f"_{literal(answer['fallback'])}_"] if answer["fallback"] else []
-    if answer["abstained"]:
-        return "\n\n".join([text, *notes])
+    if answer["abstained"]:  # set apart: nothing below is an answer
+        return "\n\n".join([f"🤷 **Not in the articles.** {text}", *notes])
     dates = {c["n"]: c["date"] or "undated" for c in answer["citations"]}
 
     def link(n: int) -> str:
@@ -36,9 +36,8 @@ def answer_markdown(answer: dict, turn: int) -> str:
     short = answer.get("short_answer")
     head = [f"**{literal(short['text'])}** {link(short['citation'])}"] \
         if short else []
-    if answer["weak_evidence"]:
-        notes.append(f"_{WEAK_NOTE} Check the sources._")
-    return "\n\n".join([*head, _CITE.sub(lambda m: link(int(m[1])), text), *notes])
+    warn = [f"⚠️ **{WEAK_NOTE}** Check the sources."] if answer["weak_evidence"] else []
+    return "\n\n".join([*warn, *head, _CITE.sub(lambda m: link(int(m[1])), text), *notes])
 
 
 def sources_html(turns: list[dict], active: int | None = None) -> str:
@@ -52,13 +51,15 @@ def sources_html(turns: list[dict], active: int | None = None) -> str:
 
 
 def _turn(turn: dict, i: int, active: bool) -> str:
-    parts = [f'<section class="turn{" active" if active else ""}" data-turn="{i}" '
+    answer = turn.get("answer")
+    kind = ("" if answer is None else " abstained" if answer["abstained"] else
+            " weak" if answer["weak_evidence"] else "")
+    parts = [f'<section class="turn{" active" if active else ""}{kind}" data-turn="{i}" '
              f'data-state="{turn["state"]}">',
              f'<div class="asked">Q{i + 1}: {html.escape(turn["question"])}</div>']
     if turn["query"] != turn["question"]:
         parts.append(f'<div class="rewritten">Searched for: <q>{html.escape(turn["query"])}</q>'
                      "</div>")
-    answer = turn.get("answer")
     if answer is None:
         note = "No sources for this message." if turn["state"] == "error" else "Searching…"
         parts.append(f"<div class='note'>{note}</div></section>")
@@ -67,10 +68,16 @@ def _turn(turn: dict, i: int, active: bool) -> str:
         t = answer["time"]
         undo = (" Untick <i>Read dates in the question</i> under Filters to search all dates."
                 if t["phrase"] else "")
-        parts.append(f'<div class="time">🕑 {html.escape(t["note"])}.{undo}</div>')
+        note = f"🕑 {html.escape(t['note'])}.{undo}"
+        # Shown when it matters (dates read in the question, or an as-of date set); else folded
+        parts.append(f'<div class="time">{note}</div>' if t["phrase"] or turn.get("as_of") else
+                     f'<details class="time"><summary>🕑 Dates searched</summary>{note}'
+                     "</details>")
     cited = {c["chunk_id"] for c in answer["citations"]}
+    support = _support(answer)
     for c in answer["citations"]:
-        parts.append(_card(c, f"[{c['n']}]", f"src-{i}-{c['n']}", c["spans"]))
+        parts.append(_card(c, f"[{c['n']}]", f"src-{i}-{c['n']}", c["spans"],
+                           support.get(c["n"])))
     others = [p for p in answer["retrieved"] if p["chunk_id"] not in cited]
     if others:
         label = "Closest passages" if answer["abstained"] else "Other retrieved passages"
@@ -82,12 +89,38 @@ def _turn(turn: dict, i: int, active: bool) -> str:
     return "".join(parts)
 
 
-def _card(p: dict, label: str, anchor: str, spans: list[list[int]]) -> str:
+def _support(answer: dict) -> dict[int, float]:
+    """Citation number -> how well the best sentence quoted from it answers the question
+    (the calibrated support score the answerer decides with)."""
+    out: dict[int, float] = {}
+    for sentence in answer.get("sentences", []):
+        if sentence["verified"]:
+            for n in sentence["citations"]:
+                out[n] = max(out.get(n, 0.0), sentence["support"])
+    return out
+
+
+def _card(p: dict, label: str, anchor: str, spans: list[list[int]],
+          support: float | None = None) -> str:
+    """Headline, then date, outlet and source, then the quoted sentences, then the passage they
+    sit in. Cited cards say how well they support the answer; the fused retrieval score, about
+    0.016 for every passage, says nothing to a reader and is not shown."""
+    quote = " ".join(p["text"][max(0, s - p["start"]):e - p["start"]].strip()
+                     for s, e in sorted(spans))
     return (f'<div class="card" id="{anchor}"><div class="card-head"><span class="num">'
-            f'{label}</span> <b>{html.escape(p["title"])}</b></div>'
-            f'<div class="meta">{_published(p)} · {_source(p["source"])}'
-            f' · score {p["score"]:.4f}</div>{_also_in(p.get("also_in", []))}'
-            f'<p class="passage">{_highlight(p["text"], p["start"], spans)}</p></div>')
+            f'{label}</span> <b>{html.escape(p["title"])}</b>{_level(support)}</div>'
+            f'<div class="meta">{_published(p)} · {_source(p["source"])}</div>'
+            f'{_also_in(p.get("also_in", []))}'
+            + (f'<blockquote class="quote">{html.escape(quote)}</blockquote>' if quote else "")
+            + f'<p class="passage">{_highlight(p["text"], p["start"], spans)}</p></div>')
+
+
+def _level(support: float | None) -> str:
+    if support is None:
+        return ""
+    level = "high" if support >= 0.7 else "medium" if support >= 0.55 else "low"
+    return (f' <span class="support {level}" title="support {support:.2f}">{level} '
+            "support</span>")
 
 
 def _published(p: dict) -> str:

@@ -79,6 +79,12 @@ def test_question_streams_a_cited_answer_with_its_source_card(page):
     card = page.locator("#sources .turn.active #src-0-1")
     expect(card).to_contain_text("000_1e0437848bbfa5aa.txt")
     expect(card.locator("mark").first).to_contain_text("Germany")
+    # the quote first, how well it supports the answer, and no raw retrieval score
+    expect(card.locator(".quote")).to_contain_text("with Germany")
+    expect(card.locator(".support")).to_contain_text("support")
+    expect(card).not_to_contain_text("score")
+    # no date in the question and no as-of set: the dates searched are folded away
+    expect(page.locator("#sources .turn.active details.time")).to_have_count(1)
     page.screenshot(path=SHOTS / "answer.png", full_page=True)
 
     page.locator('#chat a[href="#src-0-1"]').first.click()
@@ -166,6 +172,16 @@ def test_markdown_and_html_in_an_article_are_quoted_literally(page, tmp_path):
                                 "[Ola Berg](http://example.com)")
     acted_on = "b:has-text('Minister'), em:has-text('March'), a[href='http://example.com']"
     assert bot.locator(acted_on).count() == 0
+
+
+def test_an_abstention_looks_different_from_an_answer(page):
+    from playwright.sync_api import expect
+
+    ask(page, "Who won the 1998 football World Cup final in Paris?", 8)
+    expect(page.locator('#chat [data-testid="bot"]').last).to_contain_text(
+        "🤷 Not in the articles.")
+    expect(page.locator("#sources .turn.active.abstained")).to_have_count(1)
+    expect(page.locator("#sources .turn.active")).to_contain_text("Closest passages")
 
 
 def test_screenshot_for_the_docs(page):

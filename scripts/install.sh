@@ -7,8 +7,10 @@ cd "$(dirname "$0")/.."
 extras="${1:-}"
 [ -x .venv/bin/python ] || python3 -m venv .venv
 export PIP_DISABLE_PIP_VERSION_CHECK=1
-# A current pip: the venv's own (23.x) does not match extras by their normalised names, and
-# warns "lxml does not provide the extra 'html_clean'" although lxml provides html-clean.
-.venv/bin/python -m pip install -q --upgrade pip 2> >(grep -v "^WARNING: Location" >&2)
-.venv/bin/python -m pip install -q "torch==2.13.0" 2> >(grep -v "^WARNING: Location" >&2)
-.venv/bin/python -m pip install -q -e ".${extras:+[$extras]}" 2> >(grep -v "^WARNING: Location" >&2)
+# Not shown: the mirror's missing index folders, and the venv's pip 23 saying "lxml does not
+# provide the extra 'html_clean'" (it does not match extras by their normalised names; lxml
+# provides html-clean, and lxml_html_clean is a dependency of ours). A newer pip would not say
+# it, but prints setuptools' editable-install warning instead.
+quiet() { grep -v -e "^WARNING: Location" -e "does not provide the extra 'html_clean'" >&2; }
+.venv/bin/python -m pip install -q "torch==2.13.0" 2> >(quiet)
+.venv/bin/python -m pip install -q -e ".${extras:+[$extras]}" 2> >(quiet)

@@ -113,7 +113,7 @@ def build(service: Service) -> gr.Blocks:
                                       placeholder="https://example.com/rss.xml")
                 feed_name = gr.Textbox(label="Name (optional)", elem_id="feed-name", scale=1)
                 follow = gr.Button("Follow", elem_id="feed-follow", scale=0)
-            feed_table = gr.HTML(feeds_html(service.reader.feeds()), elem_id="feed-table")
+            feed_table = gr.HTML(feeds_html(service.feeds()), elem_id="feed-table")
             with gr.Row():
                 refresh = gr.Button("Refresh all now", elem_id="feed-refresh")
                 feed_pick = gr.Dropdown(label="Feed", choices=_feed_choices(service),
@@ -214,7 +214,7 @@ def build(service: Service) -> gr.Blocks:
                     api_visibility="private")
 
         def feeds_changed(log: str) -> tuple[str, str, dict, dict, str]:
-            return (log, feeds_html(service.reader.feeds()),
+            return (log, feeds_html(service.feeds()),
                     gr.update(choices=_feed_choices(service)),
                     gr.update(choices=service.article_choices()), service.status())
 
@@ -247,7 +247,7 @@ def build(service: Service) -> gr.Blocks:
 
         unfollow.click(unfollow_feed, [feed_pick], feed_outputs, concurrency_limit=1,
                        api_visibility="private")
-        gr.Timer(3.0).tick(lambda: (service.status(), feeds_html(service.reader.feeds())),
+        gr.Timer(3.0).tick(lambda: (service.status(), feeds_html(service.feeds())),
                            None, [status, feed_table], api_visibility="private",
                            show_progress="hidden")
 
@@ -266,7 +266,7 @@ def build(service: Service) -> gr.Blocks:
 
 
 def _feed_choices(service: Service) -> list[tuple[str, str]]:
-    return [(f.name, f.url) for f in service.reader.feeds()]
+    return [(f.name, f.url) for f in service.feeds()]
 
 
 def _filters(since: str, until: str, articles: list[str] | None) -> Filters | None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import sqlite3
 import threading
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from rag.llm import available
 from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.store import disk_size
+from rag.store.database import Damaged
+from rag.store.feeds import Feed
 from rag.web.pages import now
 from rag.web.reader import Reader, WebReport
 
@@ -64,6 +67,14 @@ class Service:
             print(f"rag: {line}", flush=True)
         self.reload()
         return report
+
+    def feeds(self) -> list[Feed]:
+        """The feeds followed, for the panel polled every few seconds: a damaged index is
+        said once by the watcher, not by every poll."""
+        try:
+            return self.reader.feeds()
+        except (Damaged, sqlite3.Error):
+            return []
 
     def follow(self, url: str, name: str | None = None) -> WebReport:
         report = self.reader.follow(url, name, progress=False)

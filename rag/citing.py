@@ -14,9 +14,9 @@ ABSTAIN_TEXT = (
 )
 
 
-OUT_OF_RANGE_TEXT = (
-    "No indexed article falls in the dates the question names ({note}). Search every date "
-    "instead (`--no-dates`, or untick \u201cRead dates in the question\u201d in the app)."
+OUT_OF_RANGE_TEXT = (  # each front end says how to search every date: a flag, a button
+    "No indexed article falls in the dates the question names ({note}); every date can be "
+    "searched instead."
 )
 
 WEAK_NOTE = "The evidence is weak: the passages only partly match the question."

@@ -71,7 +71,7 @@ _TIMELINE = re.compile(
     r"chronolog\w*|step by step)\b", re.IGNORECASE)
 
 
-def _day(iso: str) -> str:
+def readable_day(iso: str) -> str:
     """'2026-02-24' -> '24 Feb 2026': unambiguous to a reader anywhere."""
     d = date.fromisoformat(iso)
     return f"{d.day} {d:%b %Y}"
@@ -119,7 +119,7 @@ class TimeScope:
             return (f"no article from the dates read in \u201c{self.widened}\u201d answered, "
                     f"so articles of every date up to {self.as_of} were searched")
         if self.recency:
-            return f"searching articles up to {_day(self.as_of)}, newest first"
+            return f"searching articles up to {readable_day(self.as_of)}, newest first"
         if not self.dated:
             return f"searching articles published up to {self.as_of}"
         span = f"from {self.since} to {self.until}" if self.since else f"up to {self.until}"

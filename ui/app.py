@@ -21,6 +21,7 @@ from rag.rewriting import rewrite
 from rag.settings import Settings
 from rag.types import Filters
 from rag.web import WebError
+from ui import welcome
 from ui.render import answer_markdown, feeds_html, sources_html, web_log
 from ui.service import NoIndex, Service
 
@@ -74,9 +75,14 @@ def build(service: Service) -> gr.Blocks:
         with gr.Row():
             with gr.Column(scale=3):
                 chat = gr.Chatbot(elem_id="chat", height=560, show_label=False,
-                                  feedback_options=None, buttons=["copy"])
+                                  feedback_options=None, buttons=["copy"],
+                                  placeholder=welcome.overview(service.pipeline),
+                                  examples=[{"text": q} for q in
+                                            welcome.examples(service.pipeline)])
                 question = gr.Textbox(placeholder="Ask a question about the articles…",
                                       show_label=False, elem_id="question", submit_btn=True)
+                all_dates = gr.Button("Search all dates for this question", visible=False,
+                                      elem_id="all-dates", size="sm")
             with gr.Column(scale=2):
                 gr.Markdown("### Sources")
                 sources = gr.HTML(sources_html([]), elem_id="sources")
@@ -172,10 +178,29 @@ def build(service: Service) -> gr.Blocks:
             yield history, turns, sources_html(turns), ""
 
         # Undocumented, not private: eval/bench_ui.py times the stream through it.
-        question.submit(respond, [question, chat, turns, since, until, articles, k, as_of,
-                                  read_dates, backend],
-                        [chat, turns, sources, question], concurrency_limit=8,
-                        api_name="respond", api_visibility="undocumented")
+        ask_in = [question, chat, turns, since, until, articles, k, as_of, read_dates, backend]
+        ask_out = [chat, turns, sources, question]
+
+        def offer_all_dates(turns: list[dict]) -> dict:
+            """The one-click way out when the dates the question named held no answer."""
+            last = turns[-1].get("answer") if turns else None
+            return gr.update(visible=bool(last and last["abstained"] and last.get("time")
+                                          and last["time"]["phrase"]))
+
+        question.submit(respond, ask_in, ask_out, concurrency_limit=8, api_name="respond",
+                        api_visibility="undocumented").then(
+            offer_all_dates, [turns], [all_dates], api_visibility="private")
+
+        def example(evt: gr.SelectData) -> str:
+            return evt.value["text"]
+
+        chat.example_select(example, None, question, api_visibility="private").then(
+            respond, ask_in, ask_out, concurrency_limit=8, api_visibility="private").then(
+            offer_all_dates, [turns], [all_dates], api_visibility="private")
+        all_dates.click(lambda turns: (turns[-1]["question"], False), [turns],
+                        [question, read_dates], api_visibility="private").then(
+            respond, ask_in, ask_out, concurrency_limit=8, api_visibility="private").then(
+            offer_all_dates, [turns], [all_dates], api_visibility="private")
 
         def select(turns: list[dict], evt: gr.SelectData) -> str:
             index = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index

@@ -86,7 +86,9 @@ def main() -> int:
 def _ask(client, question: str) -> tuple[float, float]:
     """(ms to the first output carrying answer text, ms to the last output)."""
     t0 = time.perf_counter()
-    job = client.submit(question, [], "", "", [], 5, "extractive", api_name="/respond")
+    # question, chat, since, until, articles, k, as of, read dates, backend (ui/app.py)
+    job = client.submit(question, [], "", "", [], 5, "", True, "extractive",
+                        api_name="/respond")
     first = None
     while not job.done():
         outputs = job.outputs()

@@ -10,7 +10,7 @@ from rag.types import Answer, Citation, Draft, Passage, Sentence
 
 ABSTAIN_TEXT = (
     "The indexed articles don't answer this question{why}. The closest passages are listed "
-    "below; they may help you rephrase it."
+    "below: rephrase the question, or add articles that cover it."
 )
 
 

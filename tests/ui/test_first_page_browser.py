@@ -69,6 +69,29 @@ def test_dates_that_hold_nothing_offer_one_click_to_search_all_dates(page):
     expect(page.locator("#read-dates input")).not_to_be_checked()
 
 
+def test_two_uploads_named_alike_are_two_articles(page, tmp_path):
+    from playwright.sync_api import expect
+
+    files = []
+    for folder, body in (("a", "Norhaven's port authority said container traffic rose 12 "
+                                "percent in October. Port director Amalia Reyes credited a new "
+                                "rail link to Kessel."),
+                         ("b", "The Kessel ferry strike ended on Friday after nine days, the "
+                               "union said.")):
+        (tmp_path / folder).mkdir()
+        path = tmp_path / folder / "article.html"
+        path.write_text(f"<html><body><article><p>{body}</p></article></body></html>")
+        files.append(str(path))
+    page.get_by_text("Add articles").click()
+    page.locator("#upload input[type=file]").set_input_files(files)
+    page.locator("#index-files").click()
+    expect(page.locator("#index-log")).to_contain_text("2 added")
+    ask(page, "Who is the port director of Norhaven?", 0)
+    expect(page.locator('#chat [data-testid="bot"]').last).to_contain_text("Amalia Reyes")
+    ask(page, "How long did the Kessel ferry strike last?", 1)
+    expect(page.locator('#chat [data-testid="bot"]').last).to_contain_text("nine days")
+
+
 @pytest.mark.parametrize("width, height", [(1280, 800), (390, 844)])
 def test_the_layout_holds_on_a_laptop_and_a_phone(page, width, height):
     from playwright.sync_api import expect

@@ -177,7 +177,6 @@ def build(service: Service) -> gr.Blocks:
             history[-1]["content"] = " ".join(sentences)
             yield history, turns, sources_html(turns), ""
 
-        # Undocumented, not private: eval/bench_ui.py times the stream through it.
         ask_in = [question, chat, turns, since, until, articles, k, as_of, read_dates, backend]
         ask_out = [chat, turns, sources, question]
 
@@ -187,6 +186,13 @@ def build(service: Service) -> gr.Blocks:
             return gr.update(visible=bool(last and last["abstained"] and last.get("time")
                                           and last["time"]["phrase"]))
 
+        def then_ask(event: gr.events.Dependency) -> None:
+            """Ask what `event` put in the question box, as Enter does."""
+            event.then(respond, ask_in, ask_out, concurrency_limit=8,
+                       api_visibility="private").then(
+                offer_all_dates, [turns], [all_dates], api_visibility="private")
+
+        # Undocumented, not private: eval/bench_ui.py times the stream through it.
         question.submit(respond, ask_in, ask_out, concurrency_limit=8, api_name="respond",
                         api_visibility="undocumented").then(
             offer_all_dates, [turns], [all_dates], api_visibility="private")
@@ -194,13 +200,9 @@ def build(service: Service) -> gr.Blocks:
         def example(evt: gr.SelectData) -> str:
             return evt.value["text"]
 
-        chat.example_select(example, None, question, api_visibility="private").then(
-            respond, ask_in, ask_out, concurrency_limit=8, api_visibility="private").then(
-            offer_all_dates, [turns], [all_dates], api_visibility="private")
-        all_dates.click(lambda turns: (turns[-1]["question"], False), [turns],
-                        [question, read_dates], api_visibility="private").then(
-            respond, ask_in, ask_out, concurrency_limit=8, api_visibility="private").then(
-            offer_all_dates, [turns], [all_dates], api_visibility="private")
+        then_ask(chat.example_select(example, None, question, api_visibility="private"))
+        then_ask(all_dates.click(lambda turns: (turns[-1]["question"], False), [turns],
+                                 [question, read_dates], api_visibility="private"))
 
         def select(turns: list[dict], evt: gr.SelectData) -> str:
             index = evt.index[0] if isinstance(evt.index, list | tuple) else evt.index

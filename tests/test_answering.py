@@ -100,7 +100,11 @@ def test_dates_no_article_falls_in_are_said_with_the_way_out(pipeline):
                           as_of=date(2026, 11, 22))
     assert answer.abstained and answer.retrieved == []
     # events of last year, and their reports up to a week after it
-    assert "from 2025-01-01 to 2026-01-07" in answer.text and "--no-dates" in answer.text
+    assert "from 2025-01-01 to 2026-01-07" in answer.text
+    assert "every date can be searched instead" in answer.text  # each front end says how:
+    from rag.cli import _render
+
+    assert "--no-dates searches all dates" in _render(answer)  # the CLI by its flag
     again = pipeline.ask("How many electric cars did Tesla sell in India last year?",
                          as_of=date(2026, 11, 22), read_dates=False)
     assert again.retrieved  # every date: the closest passages are shown again

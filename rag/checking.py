@@ -26,6 +26,8 @@ from rag.store import Store
 from rag.store.database import FILE, connect
 from rag.store.feeds import Feed, FeedState
 
+# Feed entries whose article is gone: a refresh would never fetch them again.
+ORPHANS = "FROM feed_items WHERE article NOT IN (SELECT id FROM articles)"
 MANIFEST_KEYS = ("format_version", "model", "dim", "settings", "quantize", "next_id", "version")
 
 
@@ -114,14 +116,10 @@ class Checker:
                     "vectors", str(self.root / FILE), f"{len(live - vectors)} passages have no "
                     f"vector and {len(vectors - live)} vectors no passage",
                     "embed the passages again"))
-            bad = [(aid, day) for aid, day in db.execute(
-                "SELECT id, date FROM articles WHERE date IS NOT NULL")
-                if normalise_date(day) != day]
             out += [Finding("rows", str(self.root / FILE), f"article {aid!r} has an "
                             f"impossible date {day!r}", "index it without a date")
-                    for aid, day in bad]
-            orphans = db.execute("SELECT COUNT(*) FROM feed_items WHERE article NOT IN "
-                                 "(SELECT id FROM articles)").fetchone()[0]
+                    for aid, day in _bad_dates(db)]
+            orphans = db.execute(f"SELECT COUNT(*) {ORPHANS}").fetchone()[0]
             if orphans:
                 out.append(Finding("rows", str(self.root / FILE), f"{orphans} feed entries "
                                    "point at articles no longer indexed", "forget them, so "
@@ -195,12 +193,9 @@ class Checker:
         store = Store.open(self.root, search=False)
         try:
             with store.writing() as w:
-                for aid, day in w.db.execute(
-                        "SELECT id, date FROM articles WHERE date IS NOT NULL").fetchall():
-                    if normalise_date(day) != day:
-                        w.db.execute("UPDATE articles SET date = NULL WHERE id = ?", (aid,))
-                w.db.execute("DELETE FROM feed_items WHERE article NOT IN "
-                             "(SELECT id FROM articles)")
+                w.db.executemany("UPDATE articles SET date = NULL WHERE id = ?",
+                                 [(aid,) for aid, _ in _bad_dates(w.db)])
+                w.db.execute(f"DELETE {ORPHANS}")
         finally:
             store.close()
 
@@ -233,3 +228,11 @@ class Checker:
         finally:
             store.close()
         return None
+
+
+def _bad_dates(db: sqlite3.Connection) -> list[tuple[str, str]]:
+    """(article id, date) of the dates that are not a real day (indexed before dates were
+    checked at loading)."""
+    return [(aid, day) for aid, day in db.execute(
+        "SELECT id, date FROM articles WHERE date IS NOT NULL").fetchall()
+        if normalise_date(day) != day]

@@ -98,6 +98,14 @@ def _bad_manifest(index: Path) -> None:
     db.close()
 
 
+def _impossible_stored_date(index: Path) -> None:
+    """As an index built before dates were checked at loading holds them."""
+    db = sqlite3.connect(index / "index.sqlite")
+    db.execute("UPDATE articles SET date = '2024-02-30' WHERE id = 'port.txt'")
+    db.commit()
+    db.close()
+
+
 def _corrupt_cache(index: Path) -> None:
     cache_path(Settings.load(index_dir=index)).write_bytes(b"not a database" * 500)
 
@@ -110,6 +118,7 @@ def _stray(index: Path) -> None:
     (_corrupt_database, "index.sqlite is damaged (database disk image is malformed)"),
     (_short_vectors, "index.sqlite is damaged (cannot reshape array"),
     (_bad_manifest, "index.sqlite is damaged ("),
+    (_impossible_stored_date, None),  # read as undated: every question still answered
     (_corrupt_cache, None),  # only a cache: set aside with a warning, never in the way
     (_stray, None),  # the next writer sweeps it; check names it
 ])

@@ -405,6 +405,7 @@ def _feeds_refresh(args: argparse.Namespace, settings: Settings) -> int:
 def _feeds_list(args: argparse.Namespace, settings: Settings) -> int:
     from rag.store import Store
     from rag.store.feeds import FeedState
+    from rag.temporal import readable_time
 
     store = Store.open(settings.index_dir, search=False)
     feeds = FeedState(store).list()
@@ -413,7 +414,7 @@ def _feeds_list(args: argparse.Namespace, settings: Settings) -> int:
     elif not feeds:
         print("no feeds followed yet; add one with `rag feeds add URL`")
     for f in [] if args.json else feeds:
-        when = (f.refreshed or "never")[:16].replace("T", " ")
+        when = readable_time(f.refreshed) if f.refreshed else "never"
         print(f"{f.name}  {f.url}\n    last refresh {when}: {f.new} new, {f.changed} changed; "
               f"{f.seen} entries seen" + (f"\n    last error: {f.error}" if f.error else ""))
     return 0
@@ -489,6 +490,7 @@ def _read_questions(path: Path) -> Iterator[tuple[int, str | None]]:
 
 def _render(answer) -> str:
     from rag.citing import WEAK_NOTE
+    from rag.temporal import readable_time
 
     short = ([f"Answer: {answer.short_answer} [{answer.short_citation}]", ""]
              if answer.short_answer else [])
@@ -506,7 +508,7 @@ def _render(answer) -> str:
         out.append("Sources:")
     for label, p in shown:
         snippet = " ".join(p.chunk.text.split())
-        fetched = f", fetched {p.fetched[:16].replace('T', ' ')} UTC" if p.fetched else ""
+        fetched = f", fetched {readable_time(p.fetched)} UTC" if p.fetched else ""
         out.append(f"{label} {p.title} ({p.date or 'undated'}{fetched}) {p.source}")
         out.append(f"    {snippet[:300]}{'…' if len(snippet) > 300 else ''}")
     return "\n".join(out)

@@ -71,6 +71,12 @@ _TIMELINE = re.compile(
     r"chronolog\w*|step by step)\b", re.IGNORECASE)
 
 
+def readable_time(iso: str) -> str:
+    """A stored time ('2026-11-23T17:36:05Z', from an index or a fetch) to the minute:
+    '2026-11-23 17:36'."""
+    return iso[:16].replace("T", " ")
+
+
 def readable_day(iso: str) -> str:
     """'2026-02-24' -> '24 Feb 2026': unambiguous to a reader anywhere."""
     d = date.fromisoformat(iso)

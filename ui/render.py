@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rag.citing import WEAK_NOTE
 from rag.store.feeds import Feed
+from rag.temporal import readable_time
 from rag.web.reader import WebReport
 
 # What Markdown would act on; ":", "/" and "@" too, or a bare URL or address becomes a link.
@@ -129,7 +130,7 @@ def _published(p: dict) -> str:
     parts = [html.escape(p["date"] or "undated")]
     parts += [html.escape(p[k]) for k in ("site", "author") if p.get(k)]
     if p.get("fetched"):
-        when = html.escape(p["fetched"][:16].replace("T", " "))
+        when = html.escape(readable_time(p["fetched"]))
         parts.append(f'<span class="fetched">fetched {when} UTC</span>')
     return " · ".join(parts)
 
@@ -171,7 +172,7 @@ def feeds_html(feeds: list[Feed]) -> str:
     rows = "".join(
         f'<tr data-feed="{html.escape(f.name)}"><td><b>{html.escape(f.name)}</b><br>'
         f'<small>{_source(f.url)}</small></td>'
-        f"<td>{html.escape((f.refreshed or 'never')[:16].replace('T', ' '))}"
+        f"<td>{html.escape(readable_time(f.refreshed) if f.refreshed else 'never')}"
         f"{' UTC' if f.refreshed else ''}</td><td>{f.new} new, {f.changed} updated</td>"
         f"<td>{f.seen}</td><td>{html.escape(f.error) if f.error else '—'}</td></tr>"
         for f in feeds)

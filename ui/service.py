@@ -21,7 +21,8 @@ from rag.pipeline import Pipeline
 from rag.settings import Settings
 from rag.store import disk_size
 from rag.store.database import Damaged
-from rag.store.feeds import Feed
+from rag.store.feeds import Feed, FeedState
+from rag.temporal import readable_time
 from rag.web.pages import now
 from rag.web.reader import Reader, WebReport
 
@@ -69,10 +70,12 @@ class Service:
         return report
 
     def feeds(self) -> list[Feed]:
-        """The feeds followed, for the panel polled every few seconds: a damaged index is
-        said once by the watcher, not by every poll."""
+        """The feeds followed, for the panel polled every few seconds: read through the open
+        index's connection (no store opened per poll); a damaged index is said once by the
+        watcher, not by every poll."""
+        pipeline = self.pipeline
         try:
-            return self.reader.feeds()
+            return FeedState(pipeline.store).list() if pipeline else self.reader.feeds()
         except (Damaged, sqlite3.Error):
             return []
 
@@ -153,7 +156,7 @@ class Service:
             line = (f"**Index** `{self.settings.index_dir}` · {stats['articles']} "
                     f"articles · {stats['passages']} passages · model `{m['model']}` · "
                     f"{disk_size(self.settings.index_dir) / 1024:,.0f} KiB · updated "
-                    f"{(m['updated'] or '?')[:16].replace('T', ' ')}")
+                    f"{readable_time(m['updated']) if m['updated'] else '?'}")
         if self.indexing_files:
             line += f" · indexing {', '.join(self.indexing_files)}…"
         if self.refreshed:

@@ -203,7 +203,7 @@ class Reader:
                 ids = {i.article for i in items}
                 feed.new, feed.changed = len(ids & added), len(ids & changed)
                 state.save(feed, items)
-                feed.seen = len(state.items(feed.url))
+                feed.seen = len(seen[feed.url].keys() | {i.entry for i in items})
         finally:
             fetcher.close()
             store.close()

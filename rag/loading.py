@@ -164,9 +164,10 @@ def normalise_date(value: object) -> str | None:
 def _checked_date(value: object, path: Path, line: int | None, out: Loaded) -> str | None:
     """normalise_date, saying so when a date was given but is impossible."""
     day = normalise_date(value)
-    if day is None and value and _DATE.search(str(value)):
-        out.warnings.append(Skipped(str(path), f"impossible date {_DATE.search(str(value))[0]!r}"
-                                               "; indexed without a date", line))
+    given = _DATE.search(str(value or ""))
+    if day is None and given:
+        out.warnings.append(Skipped(str(path), f"impossible date {given[0]!r}; indexed without "
+                                               "a date", line))
     return day
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 from eval import realtimeqa
 from eval.common import write_jsonl
 from rag.chunking import Chunker, chunk_text_for_search
-from rag.embedding import SentenceTransformerEmbedder
+from rag.embedding import make_embedder
 from rag.indexing import Indexer
 from rag.loading import load_paths
 from rag.metrics import percentile
@@ -53,7 +53,7 @@ def main() -> int:
 
     settings = Settings.load(index_dir=args.index, chunk_tokens=args.chunk_tokens,
                              chunk_overlap=args.chunk_overlap)
-    embedder = SentenceTransformerEmbedder(settings.model, settings.batch_size)
+    embedder = make_embedder(settings)
     lines, questions = realtimeqa.load(args.data, args.limit, args.gold_only)
     corpus = args.data / "corpus.jsonl"
     if args.limit:
@@ -106,7 +106,7 @@ def cost_ratio(lines: list[str], settings: Settings, embedder) -> dict:
         texts = [chunk_text_for_search(a.title, c) for a in load_paths([src]).articles
                  for c in chunker.run(a)]
     t = time.perf_counter()
-    embedder.model.encode(texts, batch_size=settings.batch_size, normalize_embeddings=True)
+    embedder.encode(texts)
     bare = time.perf_counter() - t
     pipeline_rate = report.chunks_embedded / report.seconds
     bare_rate = len(texts) / bare

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+from rag.embedding import BACKENDS as EMBED_BACKENDS
+from rag.embedding import DEVICES
 from rag.llm import BACKENDS
 from rag.settings import Settings
 from rag.store.database import Damaged
@@ -72,6 +74,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         settings = Settings.load(index_dir=args.index, model=getattr(args, "model", None),
+                                 device=getattr(args, "device", None),
+                                 embed_backend=getattr(args, "embed_backend", None),
                                  k=getattr(args, "k", None),
                                  **{f: getattr(args, f, None) for f in ANSWER_FLAGS})
         return args.run(args, settings)
@@ -98,6 +102,14 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", type=Path, metavar="DIR",
                         help="index folder (default: index/default)")
+    common.add_argument("--device", choices=DEVICES,
+                        help="where passages and questions are embedded (default auto: CUDA, "
+                        "else MPS, else the CPU; RAG_DEVICE)")
+    common.add_argument("--embed-backend", choices=EMBED_BACKENDS,
+                        help="how the model runs: torch, or exported to ONNX Runtime or "
+                        "OpenVINO (CPU, the 'fast' extra; exported once, locally), int8 or not "
+                        "(default: the one the index was built with, torch for a new one; "
+                        "RAG_EMBED_BACKEND). Changing an index's backend needs --rebuild")
     llm = argparse.ArgumentParser(add_help=False)
     g = llm.add_argument_group(
         "answer backend", "Generated sentences are kept only when the passage they cite supports "

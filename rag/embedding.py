@@ -6,18 +6,20 @@ import hashlib
 import os
 import sqlite3
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from rag.settings import DEFAULT_MODEL
+from rag.settings import DEFAULT_MODEL, Settings
 
 
 class Embedder(Protocol):
-    name: str
+    name: str  # what the index records: vectors of another name are not mixed in
+    batch_size: int  # texts per forward pass
 
     @property
     def dim(self) -> int: ...
@@ -27,26 +29,89 @@ class Embedder(Protocol):
         ...
 
 
-class SentenceTransformerEmbedder:
-    """The packaged all-MiniLM-L6-v2 by default; any local sentence-transformers path otherwise."""
+# How passages become vectors on a CPU: PyTorch, or a model exported locally (no network) to
+# ONNX Runtime or OpenVINO, each also with 8-bit integer weights. BENCHMARKS.md ("Embedding
+# backends") measures each one's speed and retrieval quality here.
+BACKENDS = ("torch", "onnx", "onnx-int8", "openvino", "openvino-int8")
+DEVICES = ("auto", "cpu", "cuda", "mps")
+BATCH = {"cpu": 32, "cuda": 512, "mps": 64}  # texts per forward pass, by device
 
-    def __init__(self, name: str = DEFAULT_MODEL, batch_size: int = 32):
-        self.name, self.batch_size = name, batch_size
+
+def identity(model: str, backend: str) -> str:
+    """What an index records as its model: vectors of another backend are not mixed in."""
+    return model if backend == "torch" else f"{model}@{backend}"
+
+
+def recorded_backend(identity_: str) -> str:
+    """The backend an index's recorded model (see `identity`) was embedded with."""
+    model, _, backend = identity_.rpartition("@")
+    return backend if model and backend in BACKENDS else "torch"
+
+
+def resolve_device(device: str) -> str:
+    """`auto`: CUDA, else Apple's MPS, else the CPU. A device asked for by name that this
+    machine lacks is an error, not a silent fall back to a CPU a hundred times slower."""
+    if device not in DEVICES:
+        raise ValueError(f"unknown device {device!r}; use one of {', '.join(DEVICES)}")
+    if device == "cpu":
+        return device
+    import torch
+
+    have = {"cuda": torch.cuda.is_available(), "mps": torch.backends.mps.is_available()}
+    if device == "auto":
+        return next((d for d in ("cuda", "mps") if have[d]), "cpu")
+    if not have[device]:
+        raise ValueError(f"--device {device}: this machine's PyTorch sees no {device.upper()} "
+                         "device; use --device auto or cpu")
+    return device
+
+
+class SentenceTransformerEmbedder:
+    """The packaged all-MiniLM-L6-v2 by default; any local sentence-transformers path otherwise.
+    `batch_size` 0 picks one for the device; `exports` is where models exported for another
+    backend are kept (made once, on first use)."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, batch_size: int = 0, device: str = "auto",
+                 backend: str = "torch", exports: Path | None = None):
+        if backend not in BACKENDS:
+            raise ValueError(f"unknown embedding backend {backend!r}; use one of "
+                             f"{', '.join(BACKENDS)}")
+        self.model_name, self.backend, self._device = model, backend, device
+        self.name = identity(model, backend)
+        self._batch_size, self.exports = batch_size, exports
+
+    @cached_property
+    def device(self) -> str:
+        return "cpu" if self.backend != "torch" else resolve_device(self._device)
+
+    @property
+    def batch_size(self) -> int:
+        return self._batch_size or BATCH[self.device]
 
     @cached_property
     def model(self):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # never reach for a hub
+        path = _model_path(self.model_name)
+        if self.backend != "torch":
+            from rag.exported import ExportedModel
+
+            return ExportedModel(self.model_name, path, self.backend,
+                                 self.exports or Path(".cache/models"))
         from sentence_transformers import SentenceTransformer
         from transformers.utils import logging
 
         logging.disable_progress_bar()  # "Loading weights" on every start is noise
-        return SentenceTransformer(_model_path(self.name), device="cpu")
+        return SentenceTransformer(path, device=self.device)
 
     @property
     def dim(self) -> int:
+        if self.backend != "torch":
+            return self.model.dim
         return int(self.model.get_embedding_dimension())
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
+        if self.backend != "torch":
+            return self.model.encode(list(texts), self.batch_size)
         vectors = self.model.encode(
             list(texts),
             batch_size=self.batch_size,
@@ -55,6 +120,15 @@ class SentenceTransformerEmbedder:
             show_progress_bar=False,
         )
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
+
+
+def make_embedder(settings: Settings, recorded: str | None = None) -> SentenceTransformerEmbedder:
+    """The embedder `settings` ask for. With no backend set, the one the index was built with
+    (`recorded`: its manifest's model, see `identity`), so questions are embedded as its
+    passages were; torch for a new index."""
+    backend = settings.embed_backend or (recorded_backend(recorded) if recorded else "torch")
+    return SentenceTransformerEmbedder(settings.model, settings.batch_size, settings.device,
+                                       backend, settings.index_dir.parent / ".cache" / "models")
 
 
 def _model_path(name: str) -> str:
@@ -73,9 +147,12 @@ def _model_path(name: str) -> str:
 class EmbeddingCache:
     """SQLite table of vectors keyed by sha256(model, text).
 
-    Each batch is committed as soon as it is embedded, so a build killed mid-way loses at most
-    the batch in flight, and any index using the same model reuses the work.
+    Vectors are committed every few seconds, so a build killed mid-way loses at most those
+    seconds of embedding, and any index using the same model reuses the work. (A commit per
+    batch cost more than a fast embedder.)
     """
+
+    SAVE_EVERY = 2.0  # seconds
 
     def __init__(self, path: Path, embedder: Embedder):
         self.embedder = embedder
@@ -119,18 +196,26 @@ class EmbeddingCache:
         with tqdm(total=len(missing), unit="chunk", desc="embedding",
                   disable=None if progress is None else not progress,
                   leave=False) as bar:
-            for i in range(0, len(missing), batch_size):
-                batch = missing[i : i + batch_size]
-                vectors = self.embedder.encode([t for _, t in batch])
-                with self.db:
-                    self.db.executemany(
-                        "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-                        [(k, v.tobytes()) for (k, _), v in zip(batch, vectors, strict=True)],
-                    )
-                found.update((k, v) for (k, _), v in zip(batch, vectors, strict=True))
+            saved = time.monotonic()
+            for rows, vectors in self._embedded([t for _, t in missing], batch_size):
+                batch = [missing[r][0] for r in rows.tolist()]
+                self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                                    [(k, v.tobytes()) for k, v in zip(batch, vectors, strict=True)])
+                if time.monotonic() - saved > self.SAVE_EVERY:
+                    self.db.commit()
+                    saved = time.monotonic()
+                found.update(zip(batch, vectors, strict=True))
                 bar.update(len(batch))
+            self.db.commit()
         out = np.stack([found[k] for k in keys]) if keys else np.zeros((0, self.embedder.dim))
         return out.astype(np.float32, copy=False), len(missing)
+
+    def _embedded(self, texts: list[str], batch_size: int
+                  ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(positions in `texts`, their vectors), a batch at a time."""
+        for i in range(0, len(texts), batch_size):
+            yield np.arange(i, min(i + batch_size, len(texts))), \
+                self.embedder.encode(texts[i:i + batch_size])
 
     def _get(self, keys: set[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}

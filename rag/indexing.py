@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
 from tqdm import tqdm
 
 from rag.chunking import Chunker, chunk_text_for_search
-from rag.embedding import Embedder, EmbeddingCache, SentenceTransformerEmbedder
+from rag.embedding import Embedder, EmbeddingCache, make_embedder
+from rag.keyword import Terms, term_ids
 from rag.loading import Loaded, Skipped, distinct_id, load_paths
 from rag.settings import Settings
 from rag.store import Store, Writer
+from rag.stories import signature
 from rag.types import Article, Chunk
 
 
@@ -81,7 +86,7 @@ class Indexer:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
-        self.embedder = embedder or SentenceTransformerEmbedder(settings.model, settings.batch_size)
+        self.embedder = embedder or make_embedder(settings, Store.model_of(settings.index_dir))
         self.chunker = Chunker(settings.chunk_tokens, settings.chunk_overlap)
 
     def run(self, paths: list[Path], prune: bool = False, rebuild: bool = False,
@@ -152,22 +157,23 @@ class Indexer:
             report.removed = self._prunable(store, prune_under, set(loaded.origins),
                                             loaded.failed_files)
 
-        chunked = [(a, d, self.chunker.run(a)) for a, d in todo]
-        report.chunks_indexed = sum(len(cs) for *_, cs in chunked)
         cache = EmbeddingCache(cache_path(s), self.embedder)
         try:
-            with tqdm(total=report.chunks_indexed, unit="chunk", desc="indexing", leave=False,
-                      disable=None if progress is None else not progress) as bar:
+            with tqdm(total=len(todo), unit="article", desc="indexing", leave=False,
+                      disable=None if progress is None else not progress) as bar, \
+                    _Preparer(self.chunker, len(todo)) as prepare:
+                batches = _batches(prepare(todo), self.BATCH_CHUNKS)
                 if rebuild:
                     with store.writing() as w:
-                        w.clear(s.model, self.embedder.dim, s.index_fingerprint(), s.quantize,
-                                s.ann_min)
-                        self._write(w, cache, chunked, loaded.origins, report, bar)
+                        w.clear(self.embedder.name, self.embedder.dim, s.index_fingerprint(),
+                                s.quantize, s.ann_min)
+                        for batch in batches:
+                            self._write(w, cache, batch, loaded.origins, report, bar)
                 else:
                     if report.removed:
                         with store.writing() as w:
                             w.remove(report.removed)
-                    for batch in _batches(chunked, self.BATCH_CHUNKS):
+                    for batch in batches:
                         with store.writing() as w:
                             self._write(w, cache, batch, loaded.origins, report, bar)
         finally:
@@ -178,28 +184,29 @@ class Indexer:
         report.seconds = time.perf_counter() - started
         return report
 
-    def _write(self, w: Writer, cache: EmbeddingCache,
-               chunked: list[tuple[Article, str, list[Chunk]]], origins: dict[str, str],
-               report: IndexReport, bar: tqdm) -> None:
-        texts = [chunk_text_for_search(a.title, c) for a, _, cs in chunked for c in cs]
+    def _write(self, w: Writer, cache: EmbeddingCache, batch: list[Prepared],
+               origins: dict[str, str], report: IndexReport, bar: tqdm) -> None:
+        texts = [t for p in batch for t in p.texts]
         t0 = time.perf_counter()
-        vectors, embedded = cache.encode(texts, self.settings.batch_size, False)
+        vectors, embedded = cache.encode(texts, 8 * self.embedder.batch_size, False)
         report.embed_seconds += time.perf_counter() - t0
         report.chunks_embedded += embedded
+        report.chunks_indexed += len(texts)
         at = 0
-        for article, digest, chunks in chunked:
-            w.add(article, origins[article.id], digest, chunks, vectors[at:at + len(chunks)])
-            at += len(chunks)
-        bar.update(len(texts))
+        for p in batch:
+            w.add(p.article, origins[p.article.id], p.digest, p.chunks,
+                  vectors[at:at + len(p.chunks)], p.signature, p.terms)
+            at += len(p.chunks)
+        bar.update(len(batch))
 
     def open_store(self, rebuild: bool = False) -> Store:
         s = self.settings
         if not Store.exists(s.index_dir):
-            return Store.create(s.index_dir, s.model, self.embedder.dim, s.index_fingerprint(),
-                                s.quantize, s.ann_min)
+            return Store.create(s.index_dir, self.embedder.name, self.embedder.dim,
+                                s.index_fingerprint(), s.quantize, s.ann_min)
         store = Store.open(s.index_dir, search=False)
         if not rebuild:
-            store.check(s.model, self.embedder.dim, s.index_fingerprint(), s.index_dir)
+            store.check(self.embedder.name, self.embedder.dim, s.index_fingerprint(), s.index_dir)
         return store
 
     @staticmethod
@@ -233,16 +240,81 @@ def _claimed_elsewhere(store: Store, loaded: Loaded) -> None:
     loaded.origins = origins
 
 
-def _batches(chunked: list[tuple[Article, str, list[Chunk]]], size: int
-             ) -> Iterator[list[tuple[Article, str, list[Chunk]]]]:
-    """Whole articles, about `size` passages at a time."""
-    batch: list[tuple[Article, str, list[Chunk]]] = []
-    n = 0
-    for item in chunked:
+@dataclass
+class Prepared:
+    """An article ready to embed and write: its passages as searched, analysed for BM25, and
+    its story signature."""
+
+    article: Article
+    digest: str
+    chunks: list[Chunk]
+    texts: list[str]
+    terms: Terms
+    signature: list[int]
+
+
+class _Preparer:
+    """Chunks articles, analyses their passages for BM25 and signs them for stories: in worker
+    processes when there are enough articles to pay for starting them. With a fast embedder
+    this is most of what indexing costs, and it runs beside the writer (which stays in this
+    process). In order, as an iterator."""
+
+    PROCESSES_FROM = 200  # articles; below that, here
+
+    def __init__(self, chunker: Chunker, articles: int):
+        self.chunker = chunker
+        workers = min(os.cpu_count() or 1, 8)
+        self.pool = ProcessPoolExecutor(
+            workers, mp_context=multiprocessing.get_context("spawn"), initializer=_init,
+            initargs=(chunker,)) if articles >= self.PROCESSES_FROM and workers > 1 else None
+
+    def __call__(self, todo: list[tuple[Article, str]]) -> Iterator[Prepared]:
+        if self.pool is None:
+            return (_prepare(self.chunker, a, d) for a, d in todo)
+        return self.pool.map(_prepare_here, todo, chunksize=16)
+
+    def __enter__(self) -> _Preparer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+
+def _prepare(chunker: Chunker, article: Article, digest: str) -> Prepared:
+    chunks = chunker.run(article)
+    texts = [chunk_text_for_search(article.title, c) for c in chunks]
+    return Prepared(article, digest, chunks, texts, term_ids(texts),
+                    signature(c.text for c in chunks))
+
+
+_chunker: Chunker | None = None  # a worker process's
+
+
+def _init(chunker: Chunker) -> None:
+    global _chunker
+    _chunker = chunker
+
+
+def _prepare_here(job: tuple[Article, str]) -> Prepared:
+    assert _chunker is not None
+    return _prepare(_chunker, *job)
+
+
+def _batches(prepared: Iterable[Prepared], size: int, most: int = 16) -> Iterator[list[Prepared]]:
+    """Whole articles, about `size` passages at a time; up to `most` times that while a batch
+    takes under a second to embed and write (a fast embedder), since each transaction also
+    costs a keyword segment and a commit."""
+    batch: list[Prepared] = []
+    n, grow = 0, 1
+    for item in prepared:
         batch.append(item)
-        n += len(item[2])
-        if n >= size:
+        n += len(item.chunks)
+        if n >= size * grow:
+            began = time.perf_counter()
             yield batch
+            if time.perf_counter() - began < 1.0:
+                grow = min(grow * 2, most)
             batch, n = [], 0
     if batch:
         yield batch

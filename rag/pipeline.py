@@ -9,7 +9,7 @@ from datetime import date
 
 from rag.answering import Answerer
 from rag.citing import cite
-from rag.embedding import Embedder, SentenceTransformerEmbedder
+from rag.embedding import Embedder, make_embedder
 from rag.generative import make_answerer
 from rag.retrieval import Mode, Preference, Retriever
 from rag.settings import Settings
@@ -39,9 +39,9 @@ class Pipeline:
     def __init__(self, settings: Settings, embedder: Embedder | None = None,
                  answerer: Answerer | None = None):
         self.settings = settings
-        self.embedder = embedder or SentenceTransformerEmbedder(settings.model, settings.batch_size)
         self.store = Store.open(settings.index_dir)
-        self.store.check(settings.model, self.embedder.dim, settings.index_fingerprint(),
+        self.embedder = embedder or make_embedder(settings, self.store.manifest["model"])
+        self.store.check(self.embedder.name, self.embedder.dim, settings.index_fingerprint(),
                          settings.index_dir)
         self.retriever = Retriever(self.store, self.embedder, settings.candidates, settings.rrf_k)
         self.answerer = answerer or make_answerer(settings, self.embedder,

@@ -18,7 +18,16 @@ class Settings:
     index_dir: Path = Path("index/default")
     # Embedding model: the packaged MiniLM by name, or any local sentence-transformers path.
     model: str = DEFAULT_MODEL
-    batch_size: int = 32
+    # Where and how passages are embedded. device: auto (CUDA, else MPS, else the CPU), cpu,
+    # cuda or mps; vectors agree across devices (cosine >= 0.999), so one index can be extended
+    # from any. embed_backend: torch, or the model exported (once, locally) to onnx, onnx-int8,
+    # openvino or openvino-int8 (CPU only; the `fast` extra); BENCHMARKS.md compares them. An
+    # index records its backend and refuses vectors of another; empty = the index's own
+    # (torch for a new one). batch_size: texts per forward pass; 0 = by device (32 on a CPU,
+    # 512 on CUDA, 64 on MPS).
+    device: str = "auto"
+    embed_backend: str = ""
+    batch_size: int = 0
     # Chunking, in cl100k tokens. MiniLM truncates at 256 word pieces: 200 tokens (plus the
     # title) still fit, 256 lose their tail in over half the chunks. The sweep in BENCHMARKS.md
     # found 200 at least as good as 128 and 160 for retrieval, with fewer chunks to embed.

@@ -2,8 +2,8 @@
 
 Wire copy (AP, Reuters, PTI) appears nearly verbatim under many mastheads. Showing five copies
 of one story fills the top-k with one source of evidence; grouping them lets retrieval show one
-passage a story and name the other outlets. Signatures are MinHash (datasketch) over word
-shingles, with their LSH band keys kept in the index; an article's story is assigned when it is
+passage a story and name the other outlets. Signatures are MinHash over word shingles, with
+their LSH band keys kept in the index; an article's story is assigned when it is
 added, from the candidates that share a band key.
 """
 
@@ -27,10 +27,18 @@ THRESHOLD = 0.5
 # Share of headline content words two copies must have in common ("Biden will call for
 # 3-month suspension of gas tax" / "Biden calls for three-month suspension of federal gas tax").
 HEADLINE_OVERLAP = 0.3
-SCHEME = "affine32"  # datasketch's hashing scheme; stored signatures must match it
-# Shingles are hashed with CRC-32 (C, stable across processes), not datasketch's default SHA-1,
-# which took a third of the time of writing an article to the store.
+# Signatures are made with numpy: each word is hashed once (CRC-32, stable across processes), a
+# shingle's hash is a fixed random combination of its words' hashes, and each of the NUM_PERM
+# permutations is a multiply-shift hash of that. Hashing every shingle's text in Python (as
+# datasketch is fed) was the costliest step of writing an article. Stored signatures must be
+# made the same way: an index signed otherwise is signed again when it is opened
+# (rag/store/database.py, `upgrade`).
+SCHEME = "words-crc32-multiply-shift"
 _WORD = re.compile(r"\w+")
+_RNG = np.random.default_rng(1)
+_MIX = _RNG.integers(1, 2**63, SHINGLE_WORDS, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_A = _RNG.integers(1, 2**63, NUM_PERM, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+_B = _RNG.integers(0, 2**63, NUM_PERM, dtype=np.uint64)
 # Bands x rows of the LSH split datasketch chooses for THRESHOLD and NUM_PERM (equal weights
 # on false positives and negatives).
 _BANDS, _ROWS = 14, 4
@@ -39,18 +47,25 @@ _BANDS, _ROWS = 14, 4
 def signature(texts: Iterable[str]) -> list[int]:
     """MinHash of the article's word shingles (its chunks' texts: overlap repeats shingles,
     which a set ignores). Empty for an article without words: it is a story of its own."""
-    from datasketch import MinHash
-
-    shingles: set[bytes] = set()
+    known: dict[str, int] = {}
+    parts = []
     for text in texts:
         words = _WORD.findall(text.lower())
-        shingles.update(" ".join(words[i:i + SHINGLE_WORDS]).encode()
-                        for i in range(max(1, len(words) - SHINGLE_WORDS + 1)))
-    if not any(shingles):
+        if not words:
+            continue
+        h = np.fromiter((known[w] if w in known else known.setdefault(w, zlib.crc32(w.encode()))
+                         for w in words), dtype=np.uint64, count=len(words))
+        n = max(1, len(words) - SHINGLE_WORDS + 1)
+        shingle = np.zeros(n, dtype=np.uint64)
+        for j in range(min(SHINGLE_WORDS, len(words))):
+            shingle += h[j:j + n] * _MIX[j]
+        parts.append(shingle)
+    if not parts:
         return []
-    m = MinHash(num_perm=NUM_PERM, seed=1, scheme=SCHEME, hashfunc=zlib.crc32)
-    m.update_batch(list(shingles))
-    return m.hashvalues.tolist()
+    shingles = np.unique(np.concatenate(parts))
+    with np.errstate(over="ignore"):
+        hashed = (shingles[:, None] * _A + _B) >> np.uint64(32)
+    return hashed.min(axis=0).tolist()
 
 
 def bands(sig: list[int]) -> list[int]:

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 # llama-cpp-python builds from source (~10 min the first time, then pip's wheel cache); without
 # -march=native the wheel runs on any x86_64 machine it is copied to.
-CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" scripts/install.sh test,llm
+CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" scripts/install.sh test,llm,fast
 if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ]; then
   echo "installing Debian's chromium for the browser tests" >&2
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null

@@ -32,6 +32,7 @@ class CountingEmbedder:
 
     def __init__(self, inner: SentenceTransformerEmbedder):
         self.inner, self.name, self.calls = inner, inner.name, 0
+        self.batch_size = inner.batch_size
 
     @property
     def dim(self) -> int:

@@ -45,3 +45,33 @@ def test_sentence_splitter_keeps_abbreviations_and_quotes():
     text = 'He said “Hello.” Then Mr. Smith left. U.S. forces went home!\nNew line'
     assert [text[s:e] for s, e in split_sentences(text)] == [
         "He said “Hello.”", "Then Mr. Smith left.", "U.S. forces went home!", "New line"]
+
+
+def _by_counting_windows(chunker: Chunker, article: Article) -> list[tuple[int, int]]:
+    """Chunk spans as the chunker made them before it counted each sentence once: every
+    candidate window's text counted again (slow, but plainly right)."""
+    text = article.text
+    units = [u for s, e in split_sentences(text) for u in
+             ([(s, e)] if count_tokens(text[s:e]) <= chunker.tokens else chunker._fit(text, s, e))]
+    spans, window = [], []
+    for start, end in units:
+        if window and count_tokens(text[window[0][0]:end]) > chunker.tokens:
+            spans.append((window[0][0], window[-1][1]))
+            keep = next((i for i in range(1, len(window))
+                         if count_tokens(text[window[i][0]:window[-1][1]]) <= chunker.overlap
+                         and count_tokens(text[window[i][0]:end]) <= chunker.tokens), None)
+            window = window[keep:] if keep else []
+        window.append((start, end))
+    return [*spans, (window[0][0], window[-1][1])] if window else spans
+
+
+def test_counting_each_sentence_once_cuts_where_counting_every_window_does():
+    """Line breaks after punctuation merge into one token across a sentence boundary, long
+    sentences are cut at words, and quotes close sentences: the chunks are the same."""
+    tricky = Article("t", "T", None, "s", "\n\n".join(
+        [f"Paragraph {i}. It ends here.\u201d\nA line, then: more text follows (see {i})!"
+         for i in range(40)] + ["word " * 300 + "end.", "Last one?\n\n\nYes."]))
+    for article in [*load_paths([SEEDS]).articles, tricky]:
+        for chunker in (Chunker(200, 40), Chunker(60, 15), Chunker(30, 0)):
+            assert [(c.start, c.end) for c in chunker.run(article)] == \
+                _by_counting_windows(chunker, article)

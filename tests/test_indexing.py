@@ -135,7 +135,7 @@ def test_killed_build_keeps_what_it_committed_and_resumes(tmp_path, seeds_copy, 
         cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "HF_HUB_OFFLINE": "1"})
     deadline = time.monotonic() + 120
-    while _cached_rows(settings) < before + settings.batch_size:  # a batch or more committed
+    while _cached_rows(settings) < before + embedder.batch_size:  # a batch or more committed
         assert proc.poll() is None and time.monotonic() < deadline, "build ended before the kill"
         time.sleep(0.05)
     os.kill(proc.pid, signal.SIGKILL)
@@ -153,3 +153,35 @@ def test_killed_build_keeps_what_it_committed_and_resumes(tmp_path, seeds_copy, 
     # nothing embedded twice: the re-run embedded only what the killed run had not
     assert committed > 0 and resumed.chunks_embedded == _cached_rows(settings) - before - committed
     assert Store.open(settings.index_dir).count() == resumed.chunks_total
+
+
+def test_articles_prepared_in_worker_processes_make_the_same_index(tmp_path, embedder,
+                                                                   monkeypatch):
+    """Chunking, keyword analysis and story signatures run in worker processes for large
+    batches; what they make is what the writer would have made alone."""
+    from rag import indexing
+
+    src = _articles(tmp_path / "src", 24)
+    shutil.copytree(ROOT / "seeds", src / "seeds")
+    wire = (src / "seeds" / "000_1e0437848bbfa5aa.txt").read_text(encoding="utf-8")
+    (src / "copy.txt").write_text(wire.replace("\n\n", "\n\nBy our correspondent.\n\n", 1))
+    serial = Indexer(_settings(tmp_path / "serial"), embedder)
+    serial.run([src], progress=False)
+    monkeypatch.setattr(indexing._Preparer, "PROCESSES_FROM", 1)
+    pooled = Indexer(_settings(tmp_path / "pooled"), embedder)
+    pooled.run([src], progress=False)
+
+    def seen(settings: Settings) -> tuple:
+        with sqlite3.connect(settings.index_dir / "index.sqlite") as db:
+            passages = db.execute("SELECT a.id, c.key, c.text FROM chunks c JOIN articles a "
+                                  "ON a.num = c.article ORDER BY c.key").fetchall()
+            stories = db.execute("SELECT a.id, s.id FROM articles a JOIN articles s "
+                                 "ON s.num = a.story ORDER BY a.id").fetchall()
+        store = Store.open(settings.index_dir)
+        hits = store.keyword("ore exports Town7 critical minerals", 10)
+        return passages, stories, [(store.passages([i])[i][0].id, round(s, 4)) for i, s in hits]
+
+    assert seen(serial.settings) == seen(pooled.settings)
+    stories = dict(seen(pooled.settings)[1])
+    wire_id = next(a for a in stories if a.endswith("000_1e0437848bbfa5aa.txt"))
+    assert stories["copy.txt"] == stories[wire_id]  # one wire story

@@ -14,12 +14,12 @@ import sqlite3
 import threading
 from pathlib import Path
 
-from rag.embedding import SentenceTransformerEmbedder
+from rag.embedding import make_embedder
 from rag.indexing import Indexer, IndexReport
 from rag.llm import available
 from rag.pipeline import Pipeline
 from rag.settings import Settings
-from rag.store import disk_size
+from rag.store import Store, disk_size
 from rag.store.database import Damaged
 from rag.store.feeds import Feed, FeedState
 from rag.temporal import readable_time
@@ -36,7 +36,7 @@ class NoIndex(Exception):
 class Service:
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.embedder = SentenceTransformerEmbedder(settings.model, settings.batch_size)
+        self.embedder = make_embedder(settings, Store.model_of(settings.index_dir))
         self.uploads = settings.index_dir / "uploads"
         self._indexing = threading.Lock()
         self.indexing_files: list[str] = []

@@ -9,6 +9,8 @@ readers (WAL) see the last committed state while a writer works.
 from __future__ import annotations
 
 import fcntl
+import itertools
+import json
 import os
 import re
 import sqlite3
@@ -17,6 +19,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+import numpy as np
+
+from rag import stories
 
 FILE = "index.sqlite"
 LOCK = "writer.lock"
@@ -101,8 +107,9 @@ def connect(root: Path) -> sqlite3.Connection:
 
 
 def upgrade(db: sqlite3.Connection) -> None:
-    """Bring an index written by an earlier version of format 2 up to this schema: new tables
-    and columns only, nothing rewritten."""
+    """Bring an index written by an earlier version of format 2 up to this one: new tables and
+    columns, and story signatures made again if they were made another way. Nothing else is
+    rewritten, and nothing embedded again."""
     def missing() -> list[str]:
         have = {r[1] for r in db.execute("PRAGMA table_info(articles)")}
         return [c for c in ADDED_COLUMNS["articles"] if c.split()[0] not in have]
@@ -114,6 +121,31 @@ def upgrade(db: sqlite3.Connection) -> None:
         db.execute("COMMIT")
     if not db.execute("SELECT 1 FROM sqlite_master WHERE name = 'feed_items'").fetchone():
         db.executescript(SCHEMA)  # CREATE ... IF NOT EXISTS: only the new tables
+    if _scheme(db) != stories.SCHEME:
+        db.execute("BEGIN IMMEDIATE")
+        if _scheme(db) != stories.SCHEME:
+            _sign_again(db)
+        db.execute("COMMIT")
+
+
+def _scheme(db: sqlite3.Connection) -> str | None:
+    row = db.execute("SELECT value FROM meta WHERE key = 'stories'").fetchone()
+    return json.loads(row[0]) if row else None
+
+
+def _sign_again(db: sqlite3.Connection) -> None:
+    """Story signatures and band keys made another way (an index from before
+    `stories.SCHEME`) are made again from the passages, so new articles still find their
+    stories among the old; the stories themselves stay as they were."""
+    db.execute("DELETE FROM bands")
+    rows = db.execute("SELECT article, text FROM chunks ORDER BY article, id")
+    for num, group in itertools.groupby(rows, key=lambda r: r[0]):
+        sig = stories.signature(text for _, text in group)
+        db.execute("UPDATE articles SET minhash = ? WHERE num = ?",
+                   (np.asarray(sig, dtype=np.uint64).tobytes(), num))
+        db.executemany("INSERT OR IGNORE INTO bands VALUES (?, ?)",
+                       [(num, key) for key in stories.bands(sig)])
+    db.execute("INSERT OR REPLACE INTO meta VALUES ('stories', ?)", (json.dumps(stories.SCHEME),))
 
 
 @contextmanager

@@ -12,22 +12,24 @@ Scoring is bm25s's default ("lucene": k1 1.5, b 0.75) over the same analysis
 
 from __future__ import annotations
 
+import itertools
 import math
 import sqlite3
 from collections.abc import Iterable, Sequence
+from operator import itemgetter
 
 import numpy as np
 
-from rag.keyword import term_ids
+from rag.keyword import Terms, term_ids
 
 K1, B = 1.5, 0.75
 
 
-def write(db: sqlite3.Connection, segment: int, ids: np.ndarray, texts: Sequence[str]
+def write(db: sqlite3.Connection, segment: int, ids: np.ndarray, analysed: Terms
           ) -> np.ndarray:
-    """Postings of the passages `ids` (texts as searched) as segment `segment`; their lengths
-    in terms, for BM25's length normalisation."""
-    terms, vocab = term_ids(texts)
+    """Postings of the passages `ids` (their texts as searched, analysed by `term_ids`) as
+    segment `segment`; their lengths in terms, for BM25's length normalisation."""
+    terms, vocab = analysed
     lengths = np.array([len(t) for t in terms], dtype=np.int64)
     if not lengths.sum():
         return lengths.astype(np.uint16)
@@ -65,23 +67,21 @@ def merge(db: sqlite3.Connection, segments: Sequence[int], into: int, dead: np.n
     marks = ",".join("?" * len(segments))
     rows = db.execute(f"SELECT term, docs, tfs FROM postings WHERE segment IN ({marks}) "
                       "ORDER BY term, segment", list(segments))
-    out, term, docs, tfs = [], None, [], []
-
-    def flush() -> None:
-        d, f = np.concatenate(docs), np.concatenate(tfs)
-        keep = ~np.isin(d, dead)
-        if keep.any():
-            out.append((term, into, d[keep].tobytes(), f[keep].tobytes()))
-
-    for t, d, f in rows:
-        if t != term and docs:
-            flush()
-            docs, tfs = [], []
-        term = t
-        docs.append(np.frombuffer(d, dtype=np.uint32))
-        tfs.append(np.frombuffer(f, dtype=np.uint16))
-    if docs:
-        flush()
+    gone = np.zeros(int(dead.max()) + 1 if len(dead) else 0, dtype=bool)
+    gone[dead] = True
+    out = []
+    for term, group in itertools.groupby(rows, key=itemgetter(0)):
+        parts = list(group)
+        docs = b"".join(d for _, d, _ in parts) if len(parts) > 1 else parts[0][1]
+        tfs = b"".join(f for _, _, f in parts) if len(parts) > 1 else parts[0][2]
+        if len(gone):
+            d = np.frombuffer(docs, dtype=np.uint32)
+            keep = d >= len(gone)
+            keep[~keep] = ~gone[d[~keep]]
+            if not keep.all():
+                docs, tfs = d[keep].tobytes(), np.frombuffer(tfs, dtype=np.uint16)[keep].tobytes()
+        if docs:
+            out.append((term, into, docs, tfs))
     db.execute(f"DELETE FROM postings WHERE segment IN ({marks})", list(segments))
     db.executemany("INSERT INTO postings VALUES (?, ?, ?, ?)", out)
     db.execute("DELETE FROM terms WHERE df <= 0")

@@ -32,8 +32,9 @@ from typing import Any
 
 import numpy as np
 
+from rag import stories
 from rag.chunking import chunk_text_for_search
-from rag.keyword import tokenize
+from rag.keyword import Terms, joined, term_ids, tokenize
 from rag.store import database, postings, vectors
 from rag.store.database import FILE, connect, named_damage, read, writer_lock
 from rag.stories import bands, signature, story_of
@@ -99,6 +100,19 @@ class Store:
         return (root / FILE).exists() or (root / "CURRENT").exists()
 
     @classmethod
+    def model_of(cls, root: Path) -> str | None:
+        """The model an index under `root` records (see `embedding.identity`); None if there is
+        no index, or none that can be read (opening it says why)."""
+        try:
+            store = cls.open(root, search=False)
+        except (FileNotFoundError, ValueError, RuntimeError, sqlite3.DatabaseError):
+            return None
+        try:
+            return store.manifest["model"]
+        finally:
+            store.close()
+
+    @classmethod
     def open(cls, root: Path, search: bool = True) -> Store:
         """The index under `root`, loaded for searching (`search=False`: for writing and
         metadata only, which reads no vectors); FileNotFoundError if there is none. An index
@@ -139,7 +153,8 @@ class Store:
                     (k, json.dumps(v)) for k, v in {
                         "format_version": FORMAT_VERSION, "model": model, "dim": dim,
                         "settings": settings, "quantize": quantize, "ann_min": ann_min,
-                        "next_id": 0, "version": 0, "updated": None}.items()])
+                        "next_id": 0, "version": 0, "updated": None,
+                        "stories": stories.SCHEME}.items()])
                 db.close()
                 os.replace(tmp, root / FILE)  # a new index appears whole or not at all
         return cls.open(root)
@@ -169,7 +184,8 @@ class Store:
             raise IndexMismatch(
                 f"{where} was built with model {m['model']!r} (dim {m['dim']}), but this run "
                 f"uses {model!r} (dim {dim}). Rebuild it with `rag index --rebuild --index "
-                f"{where}` (the articles are read again), or pass the matching --model."
+                f"{where}` (the articles are read again), or pass the matching --model (and "
+                "--embed-backend: the part after @)."
             )
         if m["settings"] != settings:
             raise IndexMismatch(
@@ -397,16 +413,20 @@ class Writer:
         self.db = db
         self.meta = {k: json.loads(v) for k, v in db.execute("SELECT key, value FROM meta")}
         self._next = int(self.meta["next_id"])
-        self._pending: list[tuple[int, int, int, str, np.ndarray]] = []  # id, day, art, text, vec
+        self._pending: list[tuple[int, int, int, np.ndarray]] = []  # id, day, article, vector
+        self._terms: list[Terms] = []  # each added article's passages, analysed for BM25
         self.changed = False
 
     def add(self, article: Article, file: str, digest: str, chunks: list[Chunk],
-            vecs: np.ndarray) -> None:
-        """Add (or replace) one article with its chunks and their vectors."""
+            vecs: np.ndarray, sig: list[int] | None = None, terms: Terms | None = None
+            ) -> None:
+        """Add (or replace) one article with its chunks and their vectors. `sig` (its story
+        signature: `stories.signature` of the chunks' texts) and `terms` (`keyword.term_ids`
+        of the chunks' texts as searched) are made here unless the caller made them."""
         self.remove([article.id])
         first = self._next
         self._next += len(chunks)
-        sig = signature(c.text for c in chunks)
+        sig = signature(c.text for c in chunks) if sig is None else sig
         num = int(self.db.execute(
             "INSERT INTO articles (id, title, date, source, file, hash, author, site, fetched, "
             "first, count, story, minhash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?)",
@@ -420,8 +440,9 @@ class Writer:
             "INSERT INTO chunks VALUES (?, ?, ?, ?, ?, ?)",
             [(first + i, num, c.id, c.text, c.start, c.end) for i, c in enumerate(chunks)])
         day = day_number(article.date)
-        self._pending += [(first + i, day, num, chunk_text_for_search(article.title, c), v)
-                          for i, (c, v) in enumerate(zip(chunks, vecs, strict=True))]
+        self._pending += [(first + i, day, num, v) for i, v in enumerate(vecs)]
+        self._terms.append(terms if terms is not None else term_ids(
+            [chunk_text_for_search(article.title, c) for c in chunks]))
         self.changed = True
 
     def remove(self, article_ids: Iterable[str]) -> None:
@@ -460,6 +481,7 @@ class Writer:
         self.meta.update(model=model, dim=dim, settings=settings, quantize=quantize,
                          ann_min=ann_min)
         self._pending.clear()
+        self._terms.clear()
         self.changed = True
 
     def _assign(self, num: int) -> None:
@@ -482,12 +504,14 @@ class Writer:
         if not self.changed:
             return
         if self._pending:
-            ids, days, arts, texts, vecs = zip(*self._pending, strict=True)
+            ids, days, arts, vecs = zip(*self._pending, strict=True)
             ids_ = np.asarray(ids, dtype=np.int64)
             segment = vectors.write(self.db, ids_, np.asarray(days), np.asarray(arts),
                                     np.zeros(len(ids), np.uint16), np.stack(vecs))
-            vectors.set_lengths(self.db, segment, postings.write(self.db, segment, ids_, texts))
+            vectors.set_lengths(self.db, segment,
+                                postings.write(self.db, segment, ids_, joined(self._terms)))
             self._pending.clear()
+            self._terms.clear()
         dead = np.fromiter((i for (i,) in self.db.execute("SELECT id FROM deleted")),
                            dtype=np.int64)
         while vectors.merge(self.db, self.meta["dim"], self.meta["quantize"],

@@ -114,11 +114,12 @@ def merge(db: sqlite3.Connection, dim: int, quantize: str, ann_min: int,
           dead: np.ndarray) -> bool:
     """One merge step, if segments add up; True if one was made (call again until False).
 
-    Tiered, so that a write costs what it adds, amortized: more than MAX_SMALL small segments
-    become one; once the index holds `ann_min` passages, IVF lists are trained on a sample and
-    every MERGE_AT passages of small segments become an IVF segment; FANOUT IVF segments of one
-    size class become one, so a passage is rewritten a few times in its life, not at every
-    write, and a million passages are searched in about ten IVF segments."""
+    Tiered, so that a write costs what it adds, amortized: when there are more than MAX_SMALL
+    small segments, the smallest half of them become one; once the index holds `ann_min`
+    passages, IVF lists are trained on a sample and every MERGE_AT passages of small segments
+    become an IVF segment; FANOUT IVF segments of one size class become one, so a passage is
+    rewritten a few times in its life, not at every write, and a million passages are searched
+    in about ten IVF segments."""
     rows = db.execute("SELECT id, kind, size FROM segments ORDER BY id").fetchall()
     flat = [(sid, size) for sid, kind, size in rows if kind == "flat"]
     ivf = [(sid, size) for sid, kind, size in rows if kind == "ivf"]
@@ -141,9 +142,9 @@ def merge(db: sqlite3.Connection, dim: int, quantize: str, ann_min: int,
         if len(same) >= FANOUT and sum(size for _, size in same) <= per:
             _merge_ivf(db, [sid for sid, _ in same], dead)
             return True
-    small = [(sid, size) for sid, size in flat if size < MERGE_AT]
+    small = sorted(((sid, size) for sid, size in flat if size < MERGE_AT), key=lambda s: s[1])
     if len(small) > MAX_SMALL:
-        _merge_flat(db, dim, next(_fitting(small, flat_most)), dead)
+        _merge_flat(db, dim, next(_fitting(small[:MAX_SMALL // 2 + 1], flat_most)), dead)
         return True
     return False
 

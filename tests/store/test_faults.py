@@ -78,6 +78,7 @@ def test_killed_and_damaged_then_repaired_every_article_is_back(tmp_path, embedd
         held = {a["id"] for a in store.filter()}
         store.close()
         assert held == expected, (round_, damaged)
-        assert _rag("check", "--index", index).returncode == 0, (round_, damaged)
+        checked = _rag("check", "--index", index)
+        assert checked.returncode == 0, (round_, damaged, checked.stdout, checked.stderr)
         answer = Pipeline(settings, embedder).ask("Who is the port director of Norhaven?")
         assert "Amalia Reyes" in answer.text, (round_, damaged)

@@ -141,3 +141,29 @@ def test_a_format_1_index_with_no_complete_generation_is_named(tmp_path, embedde
     (root / "gen-000001" / "vectors.faiss").unlink()
     with pytest.raises(Damaged, match=r"CURRENT is damaged .*no complete generation"):
         Pipeline(settings, embedder)
+
+
+def test_story_signatures_made_another_way_are_made_again_on_open(tmp_path, embedder):
+    """An index signed by an earlier version (another MinHash) is signed again when opened,
+    so a copy of one of its stories added later still joins that story."""
+    settings = Settings.load(index_dir=tmp_path / "index" / "main")
+    Indexer(settings, embedder).run([SEEDS], progress=False)
+    with sqlite3.connect(settings.index_dir / "index.sqlite") as db:
+        db.execute("UPDATE meta SET value = '\"affine32\"' WHERE key = 'stories'")
+        db.execute("UPDATE articles SET minhash = ?", (np.ones(64, np.uint64).tobytes(),))
+        db.execute("DELETE FROM bands")
+
+    wire = (SEEDS / "000_1e0437848bbfa5aa.txt").read_text(encoding="utf-8")
+    copy = tmp_path / "copy.txt"
+    copy.write_text(wire.replace("\n\n", "\n\nBy our correspondent.\n\n", 1), encoding="utf-8")
+    Indexer(settings, embedder).run([copy], progress=False)
+    with sqlite3.connect(settings.index_dir / "index.sqlite") as db:
+        story = dict(db.execute("SELECT a.id, s.id FROM articles a JOIN articles s "
+                                "ON s.num = a.story"))
+        texts = [t for (t,) in db.execute(
+            "SELECT c.text FROM chunks c JOIN articles a ON a.num = c.article "
+            "WHERE a.id = '000_1e0437848bbfa5aa.txt' ORDER BY c.id")]
+        (stored,) = db.execute("SELECT minhash FROM articles WHERE id = "
+                               "'000_1e0437848bbfa5aa.txt'").fetchone()
+    assert story["copy.txt"] == "000_1e0437848bbfa5aa.txt"
+    assert np.frombuffer(stored, np.uint64).tolist() == signature(texts)

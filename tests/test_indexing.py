@@ -145,8 +145,10 @@ def test_killed_build_keeps_what_it_committed_and_resumes(tmp_path, seeds_copy, 
     ids = _ids(settings)  # whole articles only: every indexed one has all its passages
     assert {"000_1e0437848bbfa5aa.txt", "004_4043f69cf68954ce.txt"} <= ids
     assert Store.open(settings.index_dir).count() == len(_passages(settings))
-    answer = Pipeline(settings, embedder).ask(GERMANY_CANADA)
-    assert not answer.abstained and "Canada" in answer.text
+    # the index answers from what committed (retrieval, not the answerer: with a dozen
+    # synthetic mineral-export articles beside it, which sentence it quotes is its own matter)
+    found = Pipeline(settings, embedder).retrieve(GERMANY_CANADA, 5)
+    assert "000_1e0437848bbfa5aa.txt" in {p.chunk.article_id for p in found}
 
     resumed = Indexer(settings, embedder).run([seeds_copy, big], progress=False)
     assert len(resumed.added) == 40 - (len(ids) - 2)  # what committed is not indexed again

@@ -7,7 +7,7 @@ import os
 import sqlite3
 import sys
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Protocol
@@ -30,8 +30,9 @@ class Embedder(Protocol):
 
 
 # How passages become vectors on a CPU: PyTorch, or a model exported locally (no network) to
-# ONNX Runtime or OpenVINO, each also with 8-bit integer weights. BENCHMARKS.md ("Embedding
-# backends") measures each one's speed and retrieval quality here.
+# ONNX Runtime or OpenVINO, each also with 8-bit integer weights. BENCHMARKS.md ("Indexing
+# without the model, and embedding backends") has each one's speed here;
+# eval/bench_embedding.py also measures their retrieval quality.
 BACKENDS = ("torch", "onnx", "onnx-int8", "openvino", "openvino-int8")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 BATCH = {"cpu": 32, "cuda": 512, "mps": 64}  # texts per forward pass, by device
@@ -197,25 +198,21 @@ class EmbeddingCache:
                   disable=None if progress is None else not progress,
                   leave=False) as bar:
             saved = time.monotonic()
-            for rows, vectors in self._embedded([t for _, t in missing], batch_size):
-                batch = [missing[r][0] for r in rows.tolist()]
-                self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)",
-                                    [(k, v.tobytes()) for k, v in zip(batch, vectors, strict=True)])
+            for i in range(0, len(missing), batch_size):
+                batch = missing[i : i + batch_size]
+                vectors = self.embedder.encode([t for _, t in batch])
+                self.db.executemany(
+                    "INSERT OR REPLACE INTO vectors VALUES (?, ?)",
+                    [(k, v.tobytes()) for (k, _), v in zip(batch, vectors, strict=True)],
+                )
                 if time.monotonic() - saved > self.SAVE_EVERY:
                     self.db.commit()
                     saved = time.monotonic()
-                found.update(zip(batch, vectors, strict=True))
+                found.update((k, v) for (k, _), v in zip(batch, vectors, strict=True))
                 bar.update(len(batch))
             self.db.commit()
         out = np.stack([found[k] for k in keys]) if keys else np.zeros((0, self.embedder.dim))
         return out.astype(np.float32, copy=False), len(missing)
-
-    def _embedded(self, texts: list[str], batch_size: int
-                  ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """(positions in `texts`, their vectors), a batch at a time."""
-        for i in range(0, len(texts), batch_size):
-            yield np.arange(i, min(i + batch_size, len(texts))), \
-                self.embedder.encode(texts[i:i + batch_size])
 
     def _get(self, keys: set[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}

@@ -38,6 +38,9 @@ class ExportedModel:
             _quantize(self.folder, backend)
         config = json.loads((self.folder / "sentence.json").read_text())
         self.pooling, self.normalize = config["pooling"], config["normalize"]
+        if self.pooling not in ("mean", "cls"):
+            raise ValueError(f"{self.folder}: pooling {self.pooling!r} is not supported by the "
+                             "exported backends; use --embed-backend torch")
         self.dim = int(config["dim"])
         from tokenizers import Tokenizer
 
@@ -60,9 +63,6 @@ class ExportedModel:
                 "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
                 "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64)}
         hidden = self._run(feed)
-        if self.pooling not in ("mean", "cls"):
-            raise ValueError(f"{self.folder}: pooling {self.pooling!r} is not supported by the "
-                             "exported backends; use --embed-backend torch")
         if self.pooling == "cls":
             vecs = hidden[:, 0]
         else:
@@ -108,8 +108,7 @@ def export(model: str, model_path: str, exports: Path) -> Path:
     (tmp / "sentence.json").write_text(json.dumps({
         "dim": st.get_embedding_dimension(), "max_seq_length": st.max_seq_length,
         "pooling": pooling.get_config_dict().get("pooling_mode", "mean") if pooling else "mean",
-        "normalize": any(type(m).__name__ == "Normalize" for m in st),
-        "inputs": names}))
+        "normalize": any(type(m).__name__ == "Normalize" for m in st)}))
     shutil.rmtree(folder, ignore_errors=True)
     os.replace(tmp, folder)
     return folder

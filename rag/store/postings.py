@@ -72,8 +72,7 @@ def merge(db: sqlite3.Connection, segments: Sequence[int], into: int, dead: np.n
     out = []
     for term, group in itertools.groupby(rows, key=itemgetter(0)):
         parts = list(group)
-        docs = b"".join(d for _, d, _ in parts) if len(parts) > 1 else parts[0][1]
-        tfs = b"".join(f for _, _, f in parts) if len(parts) > 1 else parts[0][2]
+        docs, tfs = b"".join(d for _, d, _ in parts), b"".join(f for _, _, f in parts)
         if len(gone):
             d = np.frombuffer(docs, dtype=np.uint32)
             keep = d >= len(gone)

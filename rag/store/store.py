@@ -32,12 +32,11 @@ from typing import Any
 
 import numpy as np
 
-from rag import stories
 from rag.chunking import chunk_text_for_search
 from rag.keyword import Terms, joined, term_ids, tokenize
 from rag.store import database, postings, vectors
 from rag.store.database import FILE, connect, named_damage, read, writer_lock
-from rag.stories import bands, signature, story_of
+from rag.stories import SCHEME, bands, signature, story_of
 from rag.types import Article, Chunk, Filters
 
 FORMAT_VERSION = 2
@@ -154,7 +153,7 @@ class Store:
                         "format_version": FORMAT_VERSION, "model": model, "dim": dim,
                         "settings": settings, "quantize": quantize, "ann_min": ann_min,
                         "next_id": 0, "version": 0, "updated": None,
-                        "stories": stories.SCHEME}.items()])
+                        "stories": SCHEME}.items()])
                 db.close()
                 os.replace(tmp, root / FILE)  # a new index appears whole or not at all
         return cls.open(root)

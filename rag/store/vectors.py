@@ -15,6 +15,7 @@ import math
 import os
 import sqlite3
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,10 +61,6 @@ def load(db: sqlite3.Connection, dim: int, quantize: str, skip: set[int]) -> lis
     when the index is built with quantize="sq8")."""
     import faiss
 
-    # One question is one query: FAISS's OpenMP threads only spin against each other (and the
-    # app's other threads), which made a 20k-passage search 15x slower on 2 busy cores.
-    faiss.omp_set_num_threads(1)
-
     out = []
     wanted = [sid for (sid,) in db.execute("SELECT id FROM segments ORDER BY id")
               if sid not in skip]  # segments already loaded are not read again
@@ -96,6 +93,30 @@ def search(segments: list[Segment], query: np.ndarray, k: int, admitted: np.ndar
     if admitted is not None:  # id i is searched iff bit i % 8 of byte i // 8 is set
         sel = faiss.IDSelectorBitmap(np.packbits(admitted, bitorder="little"))
     q = np.ascontiguousarray(query, dtype=np.float32).reshape(1, -1)
+    with _one_thread():
+        found = _search(segments, q, k, sel)
+    return sorted(found, key=lambda kv: -kv[1])[:k]
+
+
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """One question is one query: FAISS's OpenMP threads only spin against each other (and the
+    app's other threads), which made a 20k-passage search 15x slower on 2 busy cores. The
+    setting is OpenMP's, shared with PyTorch in this thread, so it is put back: left at one, it
+    halved the speed of embedding in every process that had searched (`rag index` included)."""
+    import faiss
+
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(threads)
+
+
+def _search(segments: list[Segment], q: np.ndarray, k: int, sel: Any) -> list[tuple[int, float]]:
+    import faiss
+
     found: list[tuple[int, float]] = []
     for seg in segments:
         n = min(k, seg.index.ntotal)
@@ -107,7 +128,7 @@ def search(segments: list[Segment], query: np.ndarray, k: int, admitted: np.ndar
             params = faiss.SearchParameters(sel=sel) if sel is not None else None
         scores, ids = seg.index.search(q, n, params=params)
         found += [(int(i), float(s)) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0]
-    return sorted(found, key=lambda kv: -kv[1])[:k]
+    return found
 
 
 def merge(db: sqlite3.Connection, dim: int, quantize: str, ann_min: int,

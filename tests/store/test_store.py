@@ -196,3 +196,21 @@ def test_no_segment_outgrows_what_one_sqlite_value_holds(tmp_path, monkeypatch):
              _unit(rng.standard_normal((50, DIM))))
     sizes = [len(s.ids) for s in store.snapshot.segments]
     assert sum(sizes) == store.count() == 3000 and max(sizes) <= 700
+
+
+def test_searching_leaves_the_process_thread_count_as_it_was(tmp_path):
+    """FAISS searches one query on one thread, but OpenMP's thread count is shared with
+    PyTorch: left at one, it halved the speed of embedding in `rag index` (which searches
+    nothing, but opens its store as a reader does)."""
+    import torch
+
+    before = torch.get_num_threads()
+    if before < 2:
+        torch.set_num_threads(2)
+    threads = torch.get_num_threads()
+    store = _store(tmp_path)
+    vecs = _unit(np.random.default_rng(2).standard_normal((3, DIM)))
+    _add(store, [_article(i, f"text {i}") for i in range(3)], vecs)
+    assert store.search(vecs[0], 1)[0][0] == 0
+    assert torch.get_num_threads() == threads
+    torch.set_num_threads(before)

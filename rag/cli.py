@@ -76,6 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings.load(index_dir=args.index, model=getattr(args, "model", None),
                                  device=getattr(args, "device", None),
                                  embed_backend=getattr(args, "embed_backend", None),
+                                 ray=getattr(args, "ray", None),
                                  k=getattr(args, "k", None),
                                  **{f: getattr(args, f, None) for f in ANSWER_FLAGS})
         return args.run(args, settings)
@@ -153,6 +154,11 @@ def _parser() -> argparse.ArgumentParser:
                     help="start the index afresh (needed after changing model or chunking)")
     ix.add_argument("--model", help="sentence-transformers model: the packaged default "
                     "'all-MiniLM-L6-v2' or a local model folder")
+    ix.add_argument("--ray", nargs="?", const="local", metavar="ADDRESS",
+                    help="embed on a Ray cluster (pip install -e '.[ray]'): one embedder per "
+                    "GPU, or per CPU without GPUs, fed pre-tokenized batches; without ADDRESS a "
+                    "local cluster, else one ray.init accepts (ray://HOST:10001, HOST:6379, "
+                    "auto; RAG_RAY). Questions are still embedded here")
     ix.add_argument("--json", action="store_true", help="print the summary as JSON")
     ix.set_defaults(run=_index)
 

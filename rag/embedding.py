@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import sqlite3
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
@@ -29,6 +30,16 @@ class Embedder(Protocol):
         ...
 
 
+@runtime_checkable
+class StreamingEmbedder(Embedder, Protocol):
+    """One that embeds many texts best in one go (a cluster: rag/cluster.py): the indexer hands
+    it every passage the cache lacks at once, and writes articles as their vectors come."""
+
+    def stream(self, texts: Sequence[str]) -> Iterator[np.ndarray]:
+        """The vectors of `texts`, in order, a batch at a time."""
+        ...
+
+
 # How passages become vectors on a CPU: PyTorch, or a model exported locally (no network) to
 # ONNX Runtime or OpenVINO, each also with 8-bit integer weights. BENCHMARKS.md ("Indexing
 # without the model, and embedding backends") has each one's speed here;
@@ -36,6 +47,7 @@ class Embedder(Protocol):
 BACKENDS = ("torch", "onnx", "onnx-int8", "openvino", "openvino-int8")
 DEVICES = ("auto", "cpu", "cuda", "mps")
 BATCH = {"cpu": 32, "cuda": 512, "mps": 64}  # texts per forward pass, by device
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")  # a BERT-like model's
 
 
 def identity(model: str, backend: str) -> str:
@@ -87,7 +99,11 @@ class SentenceTransformerEmbedder:
 
     @property
     def batch_size(self) -> int:
-        return self._batch_size or BATCH[self.device]
+        return self.batch_for(self.device)
+
+    def batch_for(self, device: str) -> int:
+        """Texts per forward pass on `device`: the one asked for, else the device's."""
+        return self._batch_size or BATCH[device]
 
     @cached_property
     def model(self):
@@ -110,6 +126,35 @@ class SentenceTransformerEmbedder:
             return self.model.dim
         return int(self.model.get_embedding_dimension())
 
+    @cached_property
+    def tokenizer(self) -> Any:
+        """The model's fast tokenizer (a `tokenizers.Tokenizer`), truncating as the model does
+        and not padding (see `padded`). Loads no model weights for torch."""
+        if self.backend != "torch":
+            return self.model.tokenizer
+        from transformers import AutoTokenizer
+
+        path = Path(_model_path(self.model_name))
+        tokenizer = AutoTokenizer.from_pretrained(path)
+        config = path / "sentence_bert_config.json"
+        limit = json.loads(config.read_text()).get("max_seq_length") if config.exists() else None
+        fast = tokenizer.backend_tokenizer
+        fast.enable_truncation(limit or tokenizer.model_max_length)
+        fast.no_padding()
+        return fast
+
+    def embed(self, feed: dict[str, np.ndarray]) -> np.ndarray:
+        """Unit vectors of texts already tokenized (by `tokenizer`, then `padded`)."""
+        if self.backend != "torch":
+            return self.model.embed(feed)
+        import torch
+
+        names = self.model.tokenizer.model_input_names
+        features = {k: torch.from_numpy(v).to(self.device) for k, v in feed.items() if k in names}
+        with torch.inference_mode():
+            vectors = torch.nn.functional.normalize(self.model(features)["sentence_embedding"])
+        return vectors.float().cpu().numpy()
+
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         if self.backend != "torch":
             return self.model.encode(list(texts), self.batch_size)
@@ -130,6 +175,19 @@ def make_embedder(settings: Settings, recorded: str | None = None) -> SentenceTr
     backend = settings.embed_backend or (recorded_backend(recorded) if recorded else "torch")
     return SentenceTransformerEmbedder(settings.model, settings.batch_size, settings.device,
                                        backend, settings.index_dir.parent / ".cache" / "models")
+
+
+def padded(ids: Sequence[Sequence[int]], types: Sequence[Sequence[int]]
+           ) -> dict[str, np.ndarray]:
+    """Token ids of several texts as a model's inputs, padded to the longest. The padding is
+    masked out, so its id does not matter."""
+    width = max((len(i) for i in ids), default=0)
+    feed = {n: np.zeros((len(ids), width), dtype=np.int64) for n in INPUTS}
+    for row, (i, t) in enumerate(zip(ids, types, strict=True)):
+        feed["input_ids"][row, :len(i)] = i
+        feed["attention_mask"][row, :len(i)] = 1
+        feed["token_type_ids"][row, :len(t)] = t
+    return feed
 
 
 def _model_path(name: str) -> str:
@@ -213,6 +271,39 @@ class EmbeddingCache:
             self.db.commit()
         out = np.stack([found[k] for k in keys]) if keys else np.zeros((0, self.embedder.dim))
         return out.astype(np.float32, copy=False), len(missing)
+
+    def fill(self, texts: Sequence[str]) -> Iterator[tuple[int, int]]:
+        """Embed every text not cached in one stream (a `StreamingEmbedder`), saving vectors as
+        they come. Yields (n, embedded) as it goes: the first n texts are all cached now (read
+        back through this cache), embedded of them by this stream."""
+        assert isinstance(self.embedder, StreamingEmbedder)
+        keys = [self.key(t) for t in texts]
+        cached = self._cached(set(keys))
+        first: dict[str, int] = {}  # a missing text's first position
+        for at, k in enumerate(keys):
+            if k not in cached and k not in first:
+                first[k] = at
+        missing = list(first.items())
+        done, saved = 0, time.monotonic()
+        for vectors in self.embedder.stream([texts[at] for _, at in missing]):
+            self.db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?)", [
+                (k, v.tobytes()) for (k, _), v in zip(missing[done:], vectors, strict=False)])
+            done += len(vectors)
+            if time.monotonic() - saved > self.SAVE_EVERY:
+                self.db.commit()
+                saved = time.monotonic()
+            yield (missing[done][1] if done < len(missing) else len(texts)), done
+        self.db.commit()
+        if not missing:
+            yield len(texts), 0
+
+    def _cached(self, keys: set[str]) -> set[str]:
+        wanted, out = list(keys), set()
+        for i in range(0, len(wanted), 900):
+            part = wanted[i : i + 900]
+            out.update(k for (k,) in self.db.execute(
+                f"SELECT key FROM vectors WHERE key IN ({','.join('?' * len(part))})", part))
+        return out
 
     def _get(self, keys: set[str]) -> dict[str, np.ndarray]:
         found: dict[str, np.ndarray] = {}

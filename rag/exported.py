@@ -23,9 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
+from rag.embedding import INPUTS, padded
+
 FILES = {"onnx": "model.onnx", "onnx-int8": "model-int8.onnx",
          "openvino": "openvino.xml", "openvino-int8": "openvino-int8.xml"}
-INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 class ExportedModel:
@@ -46,7 +47,7 @@ class ExportedModel:
 
         self.tokenizer = Tokenizer.from_file(str(self.folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(int(config["max_seq_length"]))
-        self.tokenizer.enable_padding()
+        self.tokenizer.no_padding()
         self._run = _onnxruntime(file) if backend.startswith("onnx") else _openvino(file)
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
@@ -54,14 +55,12 @@ class ExportedModel:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i in range(0, len(texts), batch_size):
             idx = order[i:i + batch_size]
-            out[idx] = self._embed([texts[j] for j in idx])
+            enc = self.tokenizer.encode_batch([texts[j] for j in idx])
+            out[idx] = self.embed(padded([e.ids for e in enc], [e.type_ids for e in enc]))
         return out
 
-    def _embed(self, texts: list[str]) -> np.ndarray:
-        enc = self.tokenizer.encode_batch(texts)
-        feed = {"input_ids": np.array([e.ids for e in enc], dtype=np.int64),
-                "attention_mask": np.array([e.attention_mask for e in enc], dtype=np.int64),
-                "token_type_ids": np.array([e.type_ids for e in enc], dtype=np.int64)}
+    def embed(self, feed: dict[str, np.ndarray]) -> np.ndarray:
+        """Unit vectors (if the model normalises) of texts tokenized and padded."""
         hidden = self._run(feed)
         if self.pooling == "cls":
             vecs = hidden[:, 0]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import os
 import re
@@ -14,7 +15,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from rag.chunking import Chunker, chunk_text_for_search
-from rag.embedding import Embedder, EmbeddingCache, make_embedder
+from rag.embedding import Embedder, EmbeddingCache, StreamingEmbedder, make_embedder
 from rag.keyword import Terms, term_ids
 from rag.loading import Loaded, Skipped, distinct_id, load_paths
 from rag.settings import Settings
@@ -86,7 +87,13 @@ class Indexer:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
-        self.embedder = embedder or make_embedder(settings, Store.model_of(settings.index_dir))
+        if embedder is None:
+            embedder = make_embedder(settings, Store.model_of(settings.index_dir))
+            if settings.ray:
+                from rag.cluster import RayEmbedder
+
+                embedder = RayEmbedder(embedder, settings.ray)
+        self.embedder = embedder
         self.chunker = Chunker(settings.chunk_tokens, settings.chunk_overlap)
 
     def run(self, paths: list[Path], prune: bool = False, rebuild: bool = False,
@@ -162,7 +169,10 @@ class Indexer:
             with tqdm(total=len(todo), unit="article", desc="indexing", leave=False,
                       disable=None if progress is None else not progress) as bar, \
                     _Preparer(self.chunker, len(todo)) as prepare:
-                batches = _batches(prepare(todo), self.BATCH_CHUNKS)
+                prepared = prepare(todo)
+                if isinstance(self.embedder, StreamingEmbedder):
+                    prepared = self._streamed(cache, list(prepared), report)
+                batches = _batches(prepared, self.BATCH_CHUNKS)
                 if rebuild:
                     with store.writing() as w:
                         w.clear(self.embedder.name, self.embedder.dim, s.index_fingerprint(),
@@ -183,6 +193,26 @@ class Indexer:
         report.articles_total, report.chunks_total = stats["articles"], stats["passages"]
         report.seconds = time.perf_counter() - started
         return report
+
+    @staticmethod
+    def _streamed(cache: EmbeddingCache, prepared: list[Prepared], report: IndexReport
+                  ) -> Iterator[Prepared]:
+        """Each article once its vectors are in the cache, which gets every passage it lacks
+        from a streaming embedder in one go (chunking all articles first)."""
+        texts = [t for p in prepared for t in p.texts]
+        ends = itertools.accumulate(len(p.texts) for p in prepared)
+        items = iter(zip(ends, prepared, strict=True))
+        end, item = next(items, (None, None))
+        fill = cache.fill(texts)
+        while item is not None:
+            began = time.perf_counter()
+            ready, embedded = next(fill)
+            report.embed_seconds += time.perf_counter() - began
+            report.chunks_embedded = embedded
+            while item is not None and end <= ready:
+                yield item
+                end, item = next(items, (None, None))
+        next(fill, None)  # its last save
 
     def _write(self, w: Writer, cache: EmbeddingCache, batch: list[Prepared],
                origins: dict[str, str], report: IndexReport, bar: tqdm) -> None:

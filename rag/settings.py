@@ -28,6 +28,10 @@ class Settings:
     device: str = "auto"
     embed_backend: str = ""
     batch_size: int = 0
+    # Indexing only: embed on a Ray cluster (rag/cluster.py, the `ray` extra): "local" starts
+    # one on this machine, an address (ray://HOST:10001, HOST:6379, auto) joins one; empty:
+    # embed here.
+    ray: str = ""
     # Chunking, in cl100k tokens. MiniLM truncates at 256 word pieces: 200 tokens (plus the
     # title) still fit, 256 lose their tail in over half the chunks. The sweep in BENCHMARKS.md
     # found 200 at least as good as 128 and 160 for retrieval, with fewer chunks to embed.

@@ -77,6 +77,7 @@ def main(argv: list[str] | None = None) -> int:
                                  device=getattr(args, "device", None),
                                  embed_backend=getattr(args, "embed_backend", None),
                                  ray=getattr(args, "ray", None),
+                                 store=getattr(args, "store", None),
                                  k=getattr(args, "k", None),
                                  **{f: getattr(args, f, None) for f in ANSWER_FLAGS})
         return args.run(args, settings)
@@ -103,6 +104,11 @@ def _parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--index", type=Path, metavar="DIR",
                         help="index folder (default: index/default)")
+    common.add_argument("--store", metavar="milvus:URI",
+                        help="keep the index in Milvus: a server (milvus:http://HOST:19530) or "
+                        "a Milvus Lite file (milvus:PATH.db), under the --index folder's name "
+                        "(pip install -e '.[milvus]'; RAG_STORE). Default: the embedded store "
+                        "in the --index folder")
     common.add_argument("--device", choices=DEVICES,
                         help="where passages and questions are embedded (default auto: CUDA, "
                         "else MPS, else the CPU; RAG_DEVICE)")
@@ -421,11 +427,11 @@ def _feeds_refresh(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _feeds_list(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.store import Store
+    from rag.store import open_store
     from rag.store.feeds import FeedState
     from rag.temporal import readable_time
 
-    store = Store.open(settings.index_dir, search=False)
+    store = open_store(settings, search=False)
     feeds = FeedState(store).list()
     if args.json:
         print(json.dumps([vars(f) for f in feeds], indent=1))
@@ -450,10 +456,10 @@ def _feeds_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 def _index(args: argparse.Namespace, settings: Settings) -> int:
     from rag.indexing import Indexer
-    from rag.store import Store
+    from rag.store import exists
 
     indexer, progress = Indexer(settings), False if args.json else None
-    if args.rebuild and not args.paths and Store.exists(settings.index_dir):
+    if args.rebuild and not args.paths and exists(settings):
         report = indexer.rebuild(progress)
     else:
         report = indexer.run(args.paths or [Path("seeds")], prune=args.prune,
@@ -535,6 +541,9 @@ def _render(answer) -> str:
 def _check(args: argparse.Namespace, settings: Settings) -> int:
     from rag.checking import Checker
 
+    if settings.store:
+        raise ValueError(f"rag check examines the embedded store's files; {settings.store} "
+                         "keeps its own data consistent (see Milvus's tools)")
     found = Checker(settings).run(repair=args.repair)
     for finding in found:
         print(finding)
@@ -544,9 +553,9 @@ def _check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _info(args: argparse.Namespace, settings: Settings) -> int:
-    from rag.store import Store, disk_size
+    from rag.store import Store, disk_size, open_store
 
-    store = Store.open(settings.index_dir, search=False)
+    store = open_store(settings, search=False)
     m, stats = store.manifest, store.stats()
     info = {
         "index": str(settings.index_dir), "articles": stats["articles"],
@@ -555,7 +564,8 @@ def _info(args: argparse.Namespace, settings: Settings) -> int:
         "vectors": f"{'ANN (IVF)' if stats['ann'] else 'exact'}, "
                    f"{'8-bit codes' if m['quantize'] == 'sq8' else 'float32'}",
         "updated": m["updated"], "dates": stats["dates"],
-        "bytes_on_disk": disk_size(settings.index_dir), "settings": settings.to_json(),
+        "bytes_on_disk": disk_size(settings.index_dir) if isinstance(store, Store) else None,
+        "settings": settings.to_json(),
     }
     if args.json:
         print(json.dumps(info, indent=1))

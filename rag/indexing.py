@@ -19,7 +19,7 @@ from rag.embedding import Embedder, EmbeddingCache, StreamingEmbedder, make_embe
 from rag.keyword import Terms, term_ids
 from rag.loading import Loaded, Skipped, distinct_id, load_paths
 from rag.settings import Settings
-from rag.store import Store, Writer
+from rag.store import Store, Writer, create_store, exists, model_of, open_store
 from rag.stories import signature
 from rag.types import Article, Chunk
 
@@ -88,7 +88,7 @@ class Indexer:
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
         if embedder is None:
-            embedder = make_embedder(settings, Store.model_of(settings.index_dir))
+            embedder = make_embedder(settings, model_of(settings))
             if settings.ray:
                 from rag.cluster import RayEmbedder
 
@@ -231,10 +231,9 @@ class Indexer:
 
     def open_store(self, rebuild: bool = False) -> Store:
         s = self.settings
-        if not Store.exists(s.index_dir):
-            return Store.create(s.index_dir, self.embedder.name, self.embedder.dim,
-                                s.index_fingerprint(), s.quantize, s.ann_min)
-        store = Store.open(s.index_dir, search=False)
+        if not exists(s):
+            return create_store(s, self.embedder.name, self.embedder.dim)
+        store = open_store(s, search=False)
         if not rebuild:
             store.check(self.embedder.name, self.embedder.dim, s.index_fingerprint(), s.index_dir)
         return store

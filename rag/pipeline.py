@@ -13,7 +13,7 @@ from rag.embedding import Embedder, make_embedder
 from rag.generative import make_answerer
 from rag.retrieval import Mode, Preference, Retriever
 from rag.settings import Settings
-from rag.store import Store
+from rag.store import open_store
 from rag.temporal import TimeScope, event_date, interpret
 from rag.types import Answer, Filters, Passage
 
@@ -39,7 +39,7 @@ class Pipeline:
     def __init__(self, settings: Settings, embedder: Embedder | None = None,
                  answerer: Answerer | None = None):
         self.settings = settings
-        self.store = Store.open(settings.index_dir)
+        self.store = open_store(settings)
         self.embedder = embedder or make_embedder(settings, self.store.manifest["model"])
         self.store.check(self.embedder.name, self.embedder.dim, settings.index_fingerprint(),
                          settings.index_dir)

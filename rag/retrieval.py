@@ -45,12 +45,13 @@ class Retriever:
     def run(self, question: str, k: int = 5, filters: Filters | None = None,
             mode: Mode = "hybrid", prefer: Preference | None = None) -> list[Passage]:
         n = max(self.candidates, k)
-        lists = []
-        if mode in ("dense", "hybrid"):
-            lists.append(self.store.search(self.embedder.encode([question])[0], n, filters))
-        if mode in ("bm25", "hybrid"):
-            lists.append(self.store.keyword(question, n, filters))
-        ranked = lists[0] if len(lists) == 1 else self._fuse(lists)
+        if mode == "bm25":
+            ranked = self.store.keyword(question, n, filters)
+        elif mode == "dense":
+            ranked = self.store.search(self.embedder.encode([question])[0], n, filters)
+        else:
+            ranked = self.store.hybrid(self.embedder.encode([question])[0], question, n,
+                                       filters, self.rrf_k)
         if prefer:
             ranked = self._weigh(ranked, prefer)
         return self._one_per_story(ranked, k, filters)
@@ -90,10 +91,3 @@ class Retriever:
             out.append(Passage(chunk, meta["title"], meta["date"], meta["source"], score, rank,
                                also, meta["site"], meta["author"], meta["fetched"]))
         return out
-
-    def _fuse(self, lists: list[list[tuple[int, float]]]) -> list[tuple[int, float]]:
-        fused: dict[int, float] = {}
-        for ranked in lists:
-            for rank, (cid, _) in enumerate(ranked, start=1):
-                fused[cid] = fused.get(cid, 0.0) + 1.0 / (self.rrf_k + rank)
-        return sorted(fused.items(), key=lambda kv: -kv[1])

@@ -43,6 +43,10 @@ class Settings:
     # by a new index and changed with `rag index --rebuild`.
     quantize: str = "none"
     ann_min: int = 200_000
+    # Where the index lives: empty = the embedded store in index_dir (above); "milvus:URI" = a
+    # Milvus server (milvus:http://HOST:19530) or a Milvus Lite file (milvus:/path/file.db),
+    # the index named after index_dir's folder (the `milvus` extra; rag/store/milvus.py).
+    store: str = ""
     # Retrieval.
     k: int = 5
     candidates: int = 100  # per retriever, before fusion

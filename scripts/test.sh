@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# README command (2): install with the test tools and the llm, fast and ray extras (and Debian's
-# chromium for the browser tests, when run as root), lint, run the tests.
+# README command (2): install with the test tools and every extra (llm, fast, ray, milvus; and
+# Debian's chromium for the browser tests, when run as root), lint, run the tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # llama-cpp-python builds from source (~10 min the first time, then pip's wheel cache); without
 # -march=native the wheel runs on any x86_64 machine it is copied to.
-CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" scripts/install.sh test,llm,fast,ray
+CMAKE_ARGS="${CMAKE_ARGS:--DGGML_NATIVE=OFF}" scripts/install.sh test,llm,fast,ray,milvus
 if ! command -v chromium >/dev/null && [ "$(id -u)" = 0 ]; then
   echo "installing Debian's chromium for the browser tests" >&2
   (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null

@@ -19,7 +19,7 @@ from rag.indexing import Indexer, IndexReport
 from rag.llm import available
 from rag.pipeline import Pipeline
 from rag.settings import Settings
-from rag.store import Store, disk_size
+from rag.store import Store, disk_size, model_of
 from rag.store.database import Damaged
 from rag.store.feeds import Feed, FeedState
 from rag.temporal import readable_time
@@ -36,7 +36,7 @@ class NoIndex(Exception):
 class Service:
     def __init__(self, settings: Settings):
         self.settings = settings
-        self.embedder = make_embedder(settings, Store.model_of(settings.index_dir))
+        self.embedder = make_embedder(settings, model_of(settings))
         self.uploads = settings.index_dir / "uploads"
         self._indexing = threading.Lock()
         self.indexing_files: list[str] = []
@@ -76,7 +76,7 @@ class Service:
         pipeline = self.pipeline
         try:
             return FeedState(pipeline.store).list() if pipeline else self.reader.feeds()
-        except (Damaged, sqlite3.Error):
+        except (Damaged, sqlite3.Error, ValueError):  # ValueError: an index in Milvus
             return []
 
     def follow(self, url: str, name: str | None = None) -> WebReport:
@@ -153,9 +153,11 @@ class Service:
             line = f"**Index** `{self.settings.index_dir}`: empty, add articles below"
         else:
             m, stats = pipeline.store.manifest, pipeline.store.stats()
+            where = (f"{disk_size(self.settings.index_dir) / 1024:,.0f} KiB"
+                     if isinstance(pipeline.store, Store) else f"in {self.settings.store}")
             line = (f"**Index** `{self.settings.index_dir}` · {stats['articles']} "
                     f"articles · {stats['passages']} passages · model `{m['model']}` · "
-                    f"{disk_size(self.settings.index_dir) / 1024:,.0f} KiB · updated "
+                    f"{where} · updated "
                     f"{readable_time(m['updated']) if m['updated'] else '?'}")
         if self.indexing_files:
             line += f" · indexing {', '.join(self.indexing_files)}…"

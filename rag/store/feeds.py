@@ -36,6 +36,10 @@ _COLUMNS = [f.name for f in fields(Feed) if f.name != "seen"]
 
 class FeedState:
     def __init__(self, store: Store):
+        if not isinstance(store, Store):
+            raise ValueError("feeds are kept in the embedded store only, for now: follow them "
+                             "with an index in a folder (no --store); `rag add URL` works on "
+                             "every store")
         self.store = store
 
     def list(self) -> list[Feed]:

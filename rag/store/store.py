@@ -5,7 +5,8 @@ Protocol (what another engine must provide to stand behind the retriever and the
   committed;
 - `count()`: live passages;
 - `writing()`: a transaction with `add(article, ...)` and `remove(article_ids)`;
-- `search(vector, k, filters)` and `keyword(text, k, filters)`: best (passage id, score);
+- `search(vector, k, filters)`, `keyword(text, k, filters)` and `hybrid(vector, text, k,
+  filters, rrf_k)` (the two fused by reciprocal rank): best (passage id, score);
 - `filter(filters)`: the articles the filters admit; `stats()`, `hashes(ids)`, `manifest`;
 - `stories(ids)`, `passages(ids)`, `outlets(stories)`, `dates(ids)`, `idf(terms)`: what a
   result shows.
@@ -57,7 +58,7 @@ def day_number(iso: str | None) -> int:
         return vectors.UNDATED
 
 
-def _iso(day: int) -> str | None:
+def day_iso(day: int) -> str | None:
     return None if day == vectors.UNDATED else date.fromordinal(day + _EPOCH).isoformat()
 
 
@@ -75,11 +76,37 @@ class Snapshot:
     avgdl: float
 
 
+def check_manifest(m: dict[str, Any], model: str, dim: int, settings: dict[str, Any],
+                   where: Path) -> None:
+    """Refuse to mix vectors of different models or chunkings in one index."""
+    if m["model"] != model or m["dim"] != dim:
+        raise IndexMismatch(
+            f"{where} was built with model {m['model']!r} (dim {m['dim']}), but this run "
+            f"uses {model!r} (dim {dim}). Rebuild it with `rag index --rebuild --index "
+            f"{where}` (the articles are read again), or pass the matching --model (and "
+            "--embed-backend: the part after @)."
+        )
+    if m["settings"] != settings:
+        raise IndexMismatch(
+            f"{where} was built with chunking {m['settings']}, but this run uses {settings}. "
+            f"Rebuild it with `rag index --rebuild --index {where}`, or use the same settings."
+        )
+
+
+def rrf(lists: Sequence[Sequence[tuple[int, float]]], k: int = 60) -> list[tuple[int, float]]:
+    """Ranked lists fused by reciprocal rank: each item scores the sum of 1 / (k + its rank)."""
+    fused: dict[int, float] = {}
+    for ranked in lists:
+        for rank, (cid, _) in enumerate(ranked, start=1):
+            fused[cid] = fused.get(cid, 0.0) + 1.0 / (k + rank)
+    return sorted(fused.items(), key=lambda kv: -kv[1])
+
+
 def _meta(row: dict[str, Any]) -> dict[str, Any]:
     """An article row as the rest of the code reads it (the old manifest's per-article dict).
     A date indexed before dates were checked at loading, and impossible, reads as none."""
     meta = {k: row[k] for k in ARTICLE_FIELDS.split(", ")[1:]}
-    meta["date"] = _iso(day_number(meta["date"]))
+    meta["date"] = day_iso(day_number(meta["date"]))
     return meta
 
 
@@ -177,20 +204,7 @@ class Store:
         return {k: json.loads(v) for k, v in self.db().execute("SELECT key, value FROM meta")}
 
     def check(self, model: str, dim: int, settings: dict[str, Any], where: Path) -> None:
-        """Refuse to mix vectors of different models or chunkings in one index."""
-        m = self.manifest
-        if m["model"] != model or m["dim"] != dim:
-            raise IndexMismatch(
-                f"{where} was built with model {m['model']!r} (dim {m['dim']}), but this run "
-                f"uses {model!r} (dim {dim}). Rebuild it with `rag index --rebuild --index "
-                f"{where}` (the articles are read again), or pass the matching --model (and "
-                "--embed-backend: the part after @)."
-            )
-        if m["settings"] != settings:
-            raise IndexMismatch(
-                f"{where} was built with chunking {m['settings']}, but this run uses {settings}. "
-                f"Rebuild it with `rag index --rebuild --index {where}`, or use the same settings."
-            )
+        check_manifest(self.manifest, model, dim, settings, where)
 
     # -- reading ----------------------------------------------------------------------------
     def refresh(self) -> bool:
@@ -252,6 +266,12 @@ class Store:
                                snap.alive if mask is None else mask, snap.lengths,
                                snap.count, snap.avgdl)
 
+    def hybrid(self, vector: np.ndarray, text: str, k: int, filters: Filters | None = None,
+               rrf_k: int = 60) -> list[tuple[int, float]]:
+        """Dense and keyword search's best `k` each, fused by reciprocal rank (`rrf`): every
+        passage either found, best first."""
+        return rrf([self.search(vector, k, filters), self.keyword(text, k, filters)], rrf_k)
+
     def idf(self, terms: Iterable[str]) -> dict[str, float]:
         """BM25's inverse document frequency over the passages. A term the articles never use
         gets the highest weight: a question about it is most likely one they can't answer."""
@@ -262,7 +282,7 @@ class Store:
 
     def dates(self, ids: Sequence[int]) -> list[str | None]:
         days = self.snapshot.days
-        return [_iso(int(days[i])) for i in ids]
+        return [day_iso(int(days[i])) for i in ids]
 
     def stories(self, ids: Sequence[int]) -> list[tuple[int, int] | None]:
         """(article, story) of each passage, as numbers to compare; None for a passage removed

@@ -22,7 +22,7 @@ from rag.embedding import Embedder
 from rag.indexing import Indexer, IndexReport
 from rag.loading import BadFile, Loaded, derive_title
 from rag.settings import Settings
-from rag.store import Store
+from rag.store import exists, open_store
 from rag.store.feeds import Feed, FeedState, Item
 from rag.types import Article
 from rag.web.feeds import Entry, FeedError, parse_feed
@@ -84,9 +84,9 @@ class Reader:
 
     # -- subscriptions ----------------------------------------------------------------------
     def feeds(self) -> list[Feed]:
-        if not Store.exists(self.settings.index_dir):
+        if not exists(self.settings):
             return []
-        store = Store.open(self.settings.index_dir, search=False)
+        store = open_store(self.settings, search=False)
         try:
             return FeedState(store).list()
         finally:

@@ -258,7 +258,8 @@ def _parser() -> argparse.ArgumentParser:
                     type=_threshold, help="fail (exit 1) when METRIC is below VALUE; repeatable")
     ev.set_defaults(run=_eval)
 
-    bench = sub.add_parser("bench", help="retrieval (and answer) metrics on a public benchmark",
+    bench = sub.add_parser("bench", parents=[common],
+                           help="retrieval (and answer) metrics on a public benchmark",
                            description="bm25 / dense / hybrid on a benchmark folder; the corpus "
                            "is indexed into --index (default index/bench-<name>) with cached "
                            "embeddings, so a second run skips encoding.")
@@ -266,7 +267,6 @@ def _parser() -> argparse.ArgumentParser:
                        help="beir: corpus.jsonl, queries.jsonl, qrels/*.tsv; realtimeqa: "
                        "corpus.jsonl and questions.jsonl as in ../shared/bench/realtimeqa-dev")
     bench.add_argument("dir", type=Path, help="the benchmark folder")
-    bench.add_argument("--index", type=Path, metavar="DIR")
     bench.add_argument("--qrels", type=Path, help="beir: relevance file (default qrels/*.tsv)")
     bench.add_argument("--limit", type=int, help="only the first N queries (quick runs)")
     bench.add_argument("--no-answers", action="store_true",

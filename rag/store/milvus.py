@@ -354,7 +354,7 @@ class MilvusStore:
         values = list(values)
         for i in range(0, len(values), 1000):
             part = [v if isinstance(v, str) else int(v) for v in values[i:i + 1000]]
-            rows += self.client.query(table, filter=f"{field} in {json.dumps(part)}",
+            rows += self.client.query(table, filter=f"{field} in {_literal(part)}",
                                       output_fields=fields, limit=_MOST)
         return rows
 
@@ -464,7 +464,7 @@ class MilvusWriter:
         s, g = self.store, self.generation
         s._put({"pending": sorted(self._articles)})
         if self._gone:
-            gone = json.dumps(sorted(self._gone))
+            gone = _literal(sorted(self._gone))
             self.client.delete(s._t("articles", g), filter=f"num in {gone}")
             self.client.delete(s._t("passages", g), filter=f"article in {gone}")
         avgdl = max(self._lengths / max(self._live, 1), 1.0)
@@ -496,7 +496,7 @@ class MilvusWriter:
             found = self.client.query(
                 self.store._t("articles", self.generation),
                 filter=f"leader == true and num < {row['num']} and "
-                       f"array_contains_any(bands, {json.dumps(keys)})",
+                       f"array_contains_any(bands, {_literal(keys)})",
                 output_fields=["num", "minhash", "title"], limit=_MOST)
             leaders += [r for r in found if r["num"] not in self._gone
                         and r["num"] not in self._articles]
@@ -540,7 +540,7 @@ class MilvusWriter:
         for i in range(0, len(keep), 5000):
             self.client.upsert(table, keep[i:i + 5000])
         for i in range(0, len(gone), 1000):
-            self.client.delete(table, filter=f"term in {json.dumps(gone[i:i + 1000])}")
+            self.client.delete(table, filter=f"term in {_literal(gone[i:i + 1000])}")
 
     def _finish_pending(self) -> None:
         """Passages a killed writer left without their article rows are deleted."""
@@ -551,12 +551,12 @@ class MilvusWriter:
         have = {r["num"] for r in s._in(s._t("articles", g), "num", pending, ["num"])}
         orphans = [n for n in pending if n not in have]
         if orphans:
-            rows = s._query(s._t("passages", g), f"article in {json.dumps(orphans)}",
+            rows = s._query(s._t("passages", g), f"article in {_literal(orphans)}",
                             ["search", "length"])
             self._count(term_ids([r["search"] for r in rows]), -1)
             self._lengths -= sum(r["length"] for r in rows)
             self.meta["lengths"] = self._lengths
-            self.client.delete(s._t("passages", g), filter=f"article in {json.dumps(orphans)}")
+            self.client.delete(s._t("passages", g), filter=f"article in {_literal(orphans)}")
             self._save_df(s._t("terms", g))
             self._df.clear()
         s._put({"pending": [], "lengths": self._lengths})
@@ -594,6 +594,12 @@ def _meta(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (row[k] if row[k] != "" else None) for k in _FIELDS[1:]}
 
 
+def _literal(values: Sequence[Any]) -> str:
+    """A list in a Milvus expression. Its strings are JSON's, unescaped beyond what JSON must
+    escape: Milvus reads `\"`, `\\` and `\n` but not `\u00fc`."""
+    return json.dumps(list(values), ensure_ascii=False)
+
+
 def _expr(filters: Filters | None) -> str | None:
     """The filters as a Milvus expression ("" for none); None when they admit nothing."""
     if not filters:
@@ -608,6 +614,6 @@ def _expr(filters: Filters | None) -> str | None:
     if filters.articles is not None:
         if not filters.articles:
             return None
-        parts.append(f"article_id in {json.dumps(list(filters.articles))}")
+        parts.append(f"article_id in {_literal(list(filters.articles))}")
     return " and ".join(f"({p})" for p in parts)
 

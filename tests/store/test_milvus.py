@@ -7,16 +7,24 @@ Vectors are random or clustered where a test is about the store, not the model."
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
-from rag.chunking import Chunker, chunk_text_for_search
-from rag.loading import load_paths
 from rag.types import Filters
 
 from ..conftest import GERMANY_CANADA, SEEDS, serving
-from .test_store import DIM, _article, _unit
+from .test_store import (
+    DIM,
+    SEARCHES,
+    _add,
+    _article,
+    _unit,
+    filters_apply_to,
+    keyword_ranks_as_bm25s,
+    stories_outlive_their_first_article,
+)
 
 pytest.importorskip("milvus_lite", reason="the milvus extra is not installed: "
                     "pip install -e '.[milvus]'")
@@ -29,63 +37,22 @@ def _store(tmp_path) -> MilvusStore:
                               {"chunk_tokens": 200})
 
 
-def _add(store: MilvusStore, items, vecs: np.ndarray) -> None:
-    with store.writing() as w:
-        at = 0
-        for article, chunks in items:
-            w.add(article, article.source, article.id, chunks, vecs[at:at + len(chunks)])
-            at += len(chunks)
-
-
 def test_keyword_ranking_and_idf_are_bm25s(tmp_path):
     """Sparse BM25 vectors in the engine rank as an in-memory bm25s index of the same text."""
-    import bm25s
-
     from rag.keyword import tokenize
     from rag.store.postings import idf
 
-    chunker = Chunker(200, 40)
-    items = [(a, chunker.run(a)) for a in load_paths([SEEDS]).articles]
-    n = sum(len(cs) for _, cs in items)
     store = _store(tmp_path)
-    _add(store, items, _unit(np.random.default_rng(0).standard_normal((n, DIM))))
-    texts = [chunk_text_for_search(a.title, c) for a, cs in items for c in cs]
-    reference = bm25s.BM25()
-    reference.index(tokenize(texts), show_progress=False)
-    for question in ("Which countries is India partnering with on critical minerals?",
-                     "What did the expert say about supply chains and China?"):
-        expected = reference.get_scores(tokenize([question])[0])
-        got = store.keyword(question, 10)
-        assert [cid for cid, _ in got] == [int(i) for i in np.argsort(-expected, kind="stable")
-                                           if expected[i] > 0][:10]
-        assert np.allclose([s for _, s in got], sorted(expected[expected > 0])[::-1][:10],
-                           rtol=1e-4)
+    texts = keyword_ranks_as_bm25s(store, _add)
     terms = tokenize(["Germany Canada zeppelin"])[0]
     df = {t: sum(t in set(d) for d in tokenize(texts)) for t in terms}
-    assert store.idf(terms) == pytest.approx({t: idf(n, df[t]) for t in terms})
+    assert store.idf(terms) == pytest.approx({t: idf(len(texts), df[t]) for t in terms})
     assert df["zeppelin"] == 0
 
 
 def test_filters_and_as_of_run_in_the_engine_for_every_search(tmp_path):
     store = _store(tmp_path)
-    items = [_article(0, "lithium pact signed in Santiago", "2026-01-10"),
-             _article(1, "lithium pact extended in Santiago", "2026-02-10"),
-             _article(2, "lithium pact renewed in Santiago", None),
-             _article(3, "lithium pact ended in Santiago", "2026-03-10")]
-    vecs = _unit(np.ones((4, DIM)) + np.random.default_rng(1).normal(0, 0.01, (4, DIM)))
-    _add(store, items, vecs)
-
-    def found(filters: Filters) -> tuple[set[int], set[int], set[int]]:
-        return ({c for c, _ in store.search(vecs[0], 10, filters)},
-                {c for c, _ in store.keyword("lithium pact", 10, filters)},
-                {c for c, _ in store.hybrid(vecs[0], "lithium pact", 10, filters)})
-
-    assert found(Filters(as_of="2026-02-15")) == ({0, 1, 2},) * 3  # undated: not after
-    assert found(Filters(since="2026-02-01")) == ({1, 3},) * 3  # undated: not inside a range
-    assert found(Filters(since="2026-02-01", until="2026-02-28")) == ({1},) * 3
-    assert found(Filters(articles=("a0003", "a0000"))) == ({0, 3},) * 3
-    assert found(Filters(as_of="2025-12-31")) == ({2},) * 3
-    assert found(Filters(articles=())) == (set(),) * 3
+    filters_apply_to(store, _add, SEARCHES)
     assert store.dates([0, 2]) == ["2026-01-10", None]
 
 
@@ -113,32 +80,23 @@ def test_added_changed_and_removed_articles_everywhere(tmp_path):
     assert store.idf(["katanga", "flood"]) == pytest.approx(  # counted down and up again
         {"katanga": idf(3, 2), "flood": idf(3, 1)})
     assert store.texts(["a0002"]) == {"a0002": "the cobalt mine closed after the flood"}
+    # Ids, terms and titles of any text reach Milvus's expressions intact.
+    odd = 'Zürich "quoted" \\ news\n😀'
+    a, cs = _article(5, "Zürich's zinc über alles")
+    a = replace(a, id=odd)
+    _add(store, [(a, [replace(c, article_id=odd) for c in cs])],
+         _unit(rng.standard_normal((1, DIM))))
+    assert store.hashes([odd]) == {odd: odd} and store.keyword("zürich", 5)
+    assert store.search(_unit(np.ones(DIM)), 9, Filters(articles=(odd,)))
+    with store.writing() as w:
+        w.remove([odd])
+    assert store.hashes([odd]) == {} and not store.keyword("zürich", 5)
     reopened = MilvusStore.open(str(tmp_path / "milvus.db"), "test")
     assert reopened.count() == 3 and reopened.manifest["model"] == "test-model"
 
 
 def test_a_story_keeps_its_copies_when_its_first_article_is_removed(tmp_path):
-    wire = ("The port of Walvis Bay shipped a record tonnage of copper concentrate in May, the "
-            "port authority said, as new smelters in Zambia raised output and trucking routes "
-            "through the Trans-Kalahari corridor reopened after repairs to the main highway. ")
-    store = _store(tmp_path)
-    items = [_article(0, wire * 3, title="Walvis Bay ships record copper tonnage"),
-             _article(1, "By a correspondent. " + wire * 3, title="Record copper tonnage at "
-                      "Walvis Bay"),
-             _article(3, "Kenya's tea harvest fell by a fifth after the drought. " * 5,
-                      title="Kenya tea harvest falls")]
-    _add(store, items, _unit(np.random.default_rng(4).standard_normal((3, DIM))))
-    copy = _article(2, "Walvis Bay. " + wire * 3 + "More later.",
-                    title="Walvis Bay copper tonnage at a record")  # a later write finds it too
-    _add(store, [copy], _unit(np.random.default_rng(5).standard_normal((1, DIM))))
-    story = {m["id"]: m["story"] for m in store.filter()}
-    assert story["a0000"] == story["a0001"] == story["a0002"] != story["a0003"]
-    with store.writing() as w:
-        w.remove(["a0000"])
-    story = {m["id"]: m["story"] for m in store.filter()}
-    assert story["a0001"] == story["a0002"] != story["a0003"]
-    assert [m["id"] for m in store.outlets([story["a0001"]])[story["a0001"]]] == \
-        ["a0001", "a0002"]
+    stories_outlive_their_first_article(_store(tmp_path), _add)
 
 
 def test_a_failed_write_leaves_nothing_and_a_rebuild_shows_once_complete(tmp_path, monkeypatch):

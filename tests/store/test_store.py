@@ -44,8 +44,9 @@ def _add(store: Store, items, vecs: np.ndarray) -> None:
     store.refresh()
 
 
-def test_keyword_ranking_is_bm25s_ranking(tmp_path):
-    """The postings give the scores an in-memory bm25s index gives the same passages."""
+def keyword_ranks_as_bm25s(store, add) -> list[str]:
+    """The seeds' passages written by `add` into `store` (any store of the protocol) are ranked
+    by `store.keyword` as an in-memory bm25s index ranks them; their texts, as searched."""
     import bm25s
 
     from rag.keyword import tokenize
@@ -53,8 +54,7 @@ def test_keyword_ranking_is_bm25s_ranking(tmp_path):
     chunker = Chunker(200, 40)
     items = [(a, chunker.run(a)) for a in load_paths([SEEDS]).articles]
     n = sum(len(cs) for _, cs in items)
-    store = _store(tmp_path)
-    _add(store, items, _unit(np.random.default_rng(0).standard_normal((n, DIM))))
+    add(store, items, _unit(np.random.default_rng(0).standard_normal((n, DIM))))
     texts = [chunk_text_for_search(a.title, c) for a, cs in items for c in cs]
     reference = bm25s.BM25()
     reference.index(tokenize(texts), show_progress=False)
@@ -66,27 +66,42 @@ def test_keyword_ranking_is_bm25s_ranking(tmp_path):
                                            if expected[i] > 0][:10]
         assert np.allclose([s for _, s in got], sorted(expected[expected > 0])[::-1][:10],
                            rtol=1e-4)
+    return texts
 
 
-def test_filters_are_pushed_into_both_searches(tmp_path):
-    store = _store(tmp_path)
+def test_keyword_ranking_is_bm25s_ranking(tmp_path):
+    """The postings give the scores an in-memory bm25s index gives the same passages."""
+    keyword_ranks_as_bm25s(_store(tmp_path), _add)
+
+
+def filters_apply_to(store, add, searches) -> None:
+    """Date, as-of and article filters admit the same passages in each of `searches` (of
+    `store`, vector, filters), for articles written by `add`."""
     items = [_article(0, "lithium pact signed in Santiago", "2026-01-10"),
              _article(1, "lithium pact extended in Santiago", "2026-02-10"),
              _article(2, "lithium pact renewed in Santiago", None),
              _article(3, "lithium pact ended in Santiago", "2026-03-10")]
     vecs = _unit(np.ones((4, DIM)) + np.random.default_rng(1).normal(0, 0.01, (4, DIM)))
-    _add(store, items, vecs)
+    add(store, items, vecs)
 
-    def both(filters: Filters) -> tuple[set[int], set[int]]:
-        return ({c for c, _ in store.search(vecs[0], 10, filters)},
-                {c for c, _ in store.keyword("lithium pact", 10, filters)})
+    def found(filters: Filters) -> list[set[int]]:
+        return [{c for c, _ in search(store, vecs[0], filters)} for search in searches]
 
-    assert both(Filters(as_of="2026-02-15")) == ({0, 1, 2}, {0, 1, 2})  # undated: not after
-    assert both(Filters(since="2026-02-01")) == ({1, 3}, {1, 3})  # undated: not inside a range
-    assert both(Filters(since="2026-02-01", until="2026-02-28")) == ({1}, {1})
-    assert both(Filters(articles=("a0003", "a0000"))) == ({0, 3}, {0, 3})
-    assert both(Filters(as_of="2025-12-31")) == ({2}, {2})
-    assert both(Filters(articles=())) == (set(), set())
+    n = len(searches)
+    assert found(Filters(as_of="2026-02-15")) == [{0, 1, 2}] * n  # undated: not after
+    assert found(Filters(since="2026-02-01")) == [{1, 3}] * n  # undated: not inside a range
+    assert found(Filters(since="2026-02-01", until="2026-02-28")) == [{1}] * n
+    assert found(Filters(articles=("a0003", "a0000"))) == [{0, 3}] * n
+    assert found(Filters(as_of="2025-12-31")) == [{2}] * n
+    assert found(Filters(articles=())) == [set()] * n
+
+
+SEARCHES = (lambda s, v, f: s.search(v, 10, f), lambda s, v, f: s.keyword("lithium pact", 10, f),
+            lambda s, v, f: s.hybrid(v, "lithium pact", 10, f))
+
+
+def test_filters_are_pushed_into_both_searches(tmp_path):
+    filters_apply_to(_store(tmp_path), _add, SEARCHES)
 
 
 def test_replaced_and_removed_articles_are_gone_everywhere_also_after_merges(tmp_path):
@@ -152,25 +167,34 @@ def test_ann_index_above_ann_min_finds_what_exact_search_finds(tmp_path, monkeyp
     assert {c for c, _ in admitted} <= {7, 2999}
 
 
-def test_a_story_keeps_its_copies_when_its_first_article_is_removed(tmp_path):
+def stories_outlive_their_first_article(store, add) -> None:
+    """Three copies of a wire story (the third written later) are one story, a different
+    article another; with the first copy removed, the other two still are one."""
     wire = ("The port of Walvis Bay shipped a record tonnage of copper concentrate in May, the "
             "port authority said, as new smelters in Zambia raised output and trucking routes "
             "through the Trans-Kalahari corridor reopened after repairs to the main highway. ")
-    store = _store(tmp_path)
     items = [_article(0, wire * 3, title="Walvis Bay ships record copper tonnage"),
              _article(1, "By a correspondent. " + wire * 3, title="Record copper tonnage at "
                       "Walvis Bay"),
-             _article(2, "Walvis Bay. " + wire * 3 + "More later.",
-                      title="Walvis Bay copper tonnage at a record"),
              _article(3, "Kenya's tea harvest fell by a fifth after the drought. " * 5,
                       title="Kenya tea harvest falls")]
-    _add(store, items, _unit(np.random.default_rng(4).standard_normal((4, DIM))))
+    add(store, items, _unit(np.random.default_rng(4).standard_normal((3, DIM))))
+    copy = _article(2, "Walvis Bay. " + wire * 3 + "More later.",
+                    title="Walvis Bay copper tonnage at a record")
+    add(store, [copy], _unit(np.random.default_rng(5).standard_normal((1, DIM))))
     story = {m["id"]: m["story"] for m in store.filter()}
     assert story["a0000"] == story["a0001"] == story["a0002"] != story["a0003"]
     with store.writing() as w:
         w.remove(["a0000"])
+    store.refresh()
     story = {m["id"]: m["story"] for m in store.filter()}
     assert story["a0001"] == story["a0002"] != story["a0003"]
+    assert [m["id"] for m in store.outlets([story["a0001"]])[story["a0001"]]] == \
+        ["a0001", "a0002"]
+
+
+def test_a_story_keeps_its_copies_when_its_first_article_is_removed(tmp_path):
+    stories_outlive_their_first_article(_store(tmp_path), _add)
 
 
 def test_a_reader_sees_a_write_whole_after_refresh_and_not_before(tmp_path):

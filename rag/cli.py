@@ -113,10 +113,11 @@ def _parser() -> argparse.ArgumentParser:
                         help="where passages and questions are embedded (default auto: CUDA, "
                         "else MPS, else the CPU; RAG_DEVICE)")
     common.add_argument("--embed-backend", choices=EMBED_BACKENDS,
-                        help="how the model runs: torch, or exported to ONNX Runtime or "
-                        "OpenVINO (CPU, the 'fast' extra; exported once, locally), int8 or not "
-                        "(default: the one the index was built with, torch for a new one; "
-                        "RAG_EMBED_BACKEND). Changing an index's backend needs --rebuild")
+                        help="how the model runs: torch, or exported (once, locally) to "
+                        "OpenVINO or ONNX Runtime (CPU; onnx and the int8 ones need the 'fast' "
+                        "extra), int8 or not (default: the one the index was built with; for a "
+                        "new index openvino on a CPU, torch on a GPU; RAG_EMBED_BACKEND). "
+                        "Changing an index's backend needs --rebuild")
     llm = argparse.ArgumentParser(add_help=False)
     g = llm.add_argument_group(
         "answer backend", "Generated sentences are kept only when the passage they cite supports "

@@ -7,7 +7,8 @@ calibration data. At run time nothing but the runtime, the fast tokenizer (`toke
 numpy is used, and pooling and normalisation follow the model's own sentence-transformers
 config, so vectors match PyTorch's (cosine >= 0.999 for fp32, tested).
 
-Optional: `pip install '.[fast]'` (onnx, onnxruntime, openvino, nncf).
+OpenVINO (the default on a CPU) comes with the default install; ONNX Runtime and NNCF (for
+openvino-int8) with the `fast` extra: `pip install '.[fast]'`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import os
 import re
 import shutil
 import sys
+import threading
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +27,8 @@ import numpy as np
 
 from rag.embedding import INPUTS, padded
 
+# Exported models, one folder per model, shared by every index of this user: made once.
+EXPORTS = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rag-news" / "models"
 FILES = {"onnx": "model.onnx", "onnx-int8": "model-int8.onnx",
          "openvino": "openvino.xml", "openvino-int8": "openvino-int8.xml"}
 
@@ -167,9 +171,12 @@ def _openvino(file: Path):
 
     compiled = ov.Core().compile_model(str(file), "CPU")
     wanted = {i.get_any_name() for i in compiled.inputs}
-    request = compiled.create_infer_request()
+    local = threading.local()  # an infer request serves one call at a time: one per thread
 
     def run(feed: dict[str, np.ndarray]) -> np.ndarray:
+        request = getattr(local, "request", None)
+        if request is None:
+            request = local.request = compiled.create_infer_request()
         result = request.infer({k: v for k, v in feed.items() if k in wanted})
         return np.asarray(next(iter(result.values())))
 

@@ -21,10 +21,10 @@ class Settings:
     # Where and how passages are embedded. device: auto (CUDA, else MPS, else the CPU), cpu,
     # cuda or mps; vectors agree across devices (cosine >= 0.999), so one index can be extended
     # from any. embed_backend: torch, or the model exported (once, locally) to onnx, onnx-int8,
-    # openvino or openvino-int8 (CPU only; the `fast` extra); BENCHMARKS.md compares them. An
-    # index records its backend and refuses vectors of another; empty = the index's own
-    # (torch for a new one). batch_size: texts per forward pass; 0 = by device (32 on a CPU,
-    # 512 on CUDA, 64 on MPS).
+    # openvino or openvino-int8 (CPU only; the onnx ones and int8 need the `fast` extra);
+    # BENCHMARKS.md compares them. An index records its backend and refuses vectors of another;
+    # empty = the index's own (for a new one: openvino on a CPU, torch on a GPU).
+    # batch_size: texts per forward pass; 0 = by device (32 on a CPU, 512 on CUDA, 64 on MPS).
     device: str = "auto"
     embed_backend: str = ""
     batch_size: int = 0

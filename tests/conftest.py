@@ -15,7 +15,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 from eval.model_server import free_port, running
-from rag.embedding import SentenceTransformerEmbedder
+from rag.embedding import SentenceTransformerEmbedder, default_backend
 from rag.indexing import Indexer
 from rag.pipeline import Pipeline
 from rag.settings import Settings
@@ -45,7 +45,9 @@ class CountingEmbedder:
 
 @pytest.fixture(scope="session")
 def embedder() -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder()
+    """The packaged model as a new index embeds it by default (OpenVINO on a CPU), so indexes
+    built by `rag` commands in a test and by this fixture take each other's vectors."""
+    return SentenceTransformerEmbedder(backend=default_backend("auto"))
 
 
 @pytest.fixture

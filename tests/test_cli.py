@@ -111,7 +111,7 @@ def test_index_reports_skipped_files_and_exits_1(capsys, tmp_path, seeds_copy):
 def test_info(capsys, seed_settings):
     code, out, _ = run(capsys, "info", "--index", str(seed_settings.index_dir), "--json")
     info = json.loads(out)
-    assert code == 0 and info["articles"] == 2 and info["model"] == "all-MiniLM-L6-v2"
+    assert code == 0 and info["articles"] == 2 and info["model"] == "all-MiniLM-L6-v2@openvino"
     assert info["stories"] == 2
     assert info["dim"] == 384 and info["bytes_on_disk"] > 0
     assert info["dates"] == ["2026-02-04", "2026-02-24"]

@@ -27,7 +27,7 @@ def cluster():
 
 
 def _cache(index: Path) -> dict[str, np.ndarray]:
-    db = sqlite3.connect(index.parent / ".cache" / "all-MiniLM-L6-v2.sqlite")
+    db = sqlite3.connect(next((index.parent / ".cache").glob("*.sqlite")))
     try:
         return {k: np.frombuffer(v, dtype=np.float32) for k, v in db.execute(
             "SELECT key, vec FROM vectors")}
@@ -37,8 +37,8 @@ def _cache(index: Path) -> dict[str, np.ndarray]:
 
 def test_ray_indexes_a_folder_as_the_plain_path_does(tmp_path, cluster, embedder, monkeypatch,
                                                      capsys):
-    plain = Settings.load(index_dir=tmp_path / "plain" / "index")
-    expected = Indexer(plain, embedder).run([SEEDS], progress=False)
+    plain = Settings.load(index_dir=tmp_path / "plain" / "index")  # the default backend
+    expected = Indexer(plain).run([SEEDS], progress=False)
     # Two passages per forward pass: the stream comes back in many batches from two actors.
     monkeypatch.setenv("RAG_BATCH_SIZE", "2")
     on_ray = tmp_path / "ray" / "index"
@@ -61,6 +61,6 @@ def test_ray_indexes_a_folder_as_the_plain_path_does(tmp_path, cluster, embedder
     assert [i for i, _ in a.search(query, 5)] == [i for i, _ in b.search(query, 5)]
 
     # The cluster's vectors are the plain path's to reuse: nothing is embedded again.
-    again = Indexer(Settings.load(index_dir=tmp_path / "ray" / "other"), embedder).run(
-        [SEEDS], progress=False)
+    again = Indexer(Settings.load(index_dir=tmp_path / "ray" / "other")).run([SEEDS],
+                                                                            progress=False)
     assert again.chunks_embedded == 0 and again.chunks_indexed == expected.chunks_indexed

@@ -35,10 +35,11 @@ def _passages() -> list[str]:
 
 
 @pytest.mark.parametrize("backend", ["onnx", "openvino"])
-def test_an_exported_model_embeds_as_pytorch_does(embedder, exports, backend):
+def test_an_exported_model_embeds_as_pytorch_does(exports, backend):
     texts = _passages()
     exported = SentenceTransformerEmbedder(backend=backend, exports=exports)
-    cosines = (exported.encode(texts) * embedder.encode(texts)).sum(axis=1)
+    torch = SentenceTransformerEmbedder(backend="torch")
+    cosines = (exported.encode(texts) * torch.encode(texts)).sum(axis=1)
     assert cosines.min() >= 0.999, cosines.min()
     assert exported.name == f"all-MiniLM-L6-v2@{backend}" and exported.device == "cpu"
 
@@ -63,7 +64,8 @@ def test_an_index_keeps_its_backend_readers_follow_it_and_writers_of_another_are
 
 
 def test_vectors_of_another_backend_never_come_from_the_cache(tmp_path, embedder, exports):
-    """One embedding cache per model: an int8 vector must not be served to the torch index."""
+    """One embedding cache per model: an int8 vector must not be served to an index of the
+    default backend."""
     root = tmp_path / "index"
     int8 = SentenceTransformerEmbedder(backend="onnx-int8", exports=exports)
     Indexer(Settings.load(index_dir=root / "a", embed_backend="onnx-int8"), int8).run(
@@ -85,3 +87,13 @@ def test_a_device_this_machine_lacks_is_refused_by_name(tmp_path):
     assert done.returncode == 2
     assert "--device cuda: this machine's PyTorch sees no CUDA device" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_a_new_index_on_a_cpu_is_embedded_with_openvino_and_read_with_it(tmp_path):
+    """The default backend (BENCHMARKS.md: the same retrieval quality as PyTorch, 2.3-2.6x
+    faster on 2 cores), exported once into the user's cache."""
+    settings = Settings.load(index_dir=tmp_path / "index" / "new", device="cpu")
+    Indexer(settings).run([SEEDS], progress=False)
+    assert Store.model_of(settings.index_dir) == "all-MiniLM-L6-v2@openvino"
+    answer = Pipeline(replace(settings, device="auto")).ask(GERMANY_CANADA)
+    assert "Canada" in answer.text and "Germany" in answer.text

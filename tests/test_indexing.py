@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from rag.embedding import default_backend, identity
 from rag.indexing import Indexer, cache_path
 from rag.pipeline import Pipeline
 from rag.settings import Settings
@@ -109,7 +110,8 @@ def test_index_built_with_another_model_is_refused(tmp_path, seeds_copy, embedde
     rebuilt = Indexer(_settings(tmp_path, model=str(other))).run(
         [seeds_copy], rebuild=True, progress=False)
     assert rebuilt.articles_total == 2
-    assert Store.open(settings.index_dir).manifest["model"] == str(other)
+    assert Store.open(settings.index_dir).manifest["model"] == identity(
+        str(other), default_backend("auto"))
 
 
 def test_other_chunking_is_refused(tmp_path, seeds_copy, embedder):

@@ -48,7 +48,7 @@ def _format_1_index(root: Path, settings: Settings, embedder) -> dict:
         articles[article.id] = {**meta, "file": loaded.origins[article.id],
                                 "hash": article.digest(), "chunk_ids": ids.tolist(),
                                 "minhash": signature(c.text for c in chunks)}
-    manifest = {"format_version": 1, "model": "all-MiniLM-L6-v2", "dim": dim,
+    manifest = {"format_version": 1, "model": embedder.name, "dim": dim,
                 "settings": settings.index_fingerprint(), "next_id": next_id,
                 "updated": "2026-02-25T10:00:00+0000", "articles": articles}
     gen = root / "gen-000001"

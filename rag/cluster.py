@@ -11,6 +11,7 @@ Optional: `pip install '.[ray]'`.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -55,9 +56,11 @@ class RayEmbedder:
             return
         import ray
 
+        logging.getLogger("ray").setLevel(logging.WARNING)  # the indexer's bar says enough
+        logging.getLogger("ray.data").setLevel(logging.WARNING)
         if not ray.is_initialized():
             ray.init(address=None if self.address == LOCAL else self.address,
-                     include_dashboard=False, log_to_driver=False)
+                     include_dashboard=False, log_to_driver=False, logging_level=logging.WARNING)
         context = ray.data.DataContext.get_current()
         context.execution_options.preserve_order = True
         context.enable_progress_bars = False  # the indexer's bar counts articles
@@ -71,11 +74,12 @@ class RayEmbedder:
         ds = ray.data.from_items([{"text": t} for t in texts], override_num_blocks=blocks)
         # On GPUs the tokenizers take the CPUs; on CPUs the embedders do, and tokenizing (a few
         # hundred times cheaper than embedding there) runs beside them.
+        pool = ray.data.ActorPoolStrategy
         ds = ds.map_batches(_Tokenize, fn_constructor_args=recipe, batch_size=4 * batch,
-                            num_cpus=1 if gpus else 0, concurrency=(1, cpus))
+                            num_cpus=1 if gpus else 0, compute=pool(min_size=1, max_size=cpus))
         ds = ds.map_batches(_Embed, fn_constructor_args=(*recipe, device, batch),
                             batch_size=batch, num_gpus=1 if gpus else 0, num_cpus=1,
-                            concurrency=gpus or cpus)
+                            compute=pool(size=gpus or cpus))
         for out in ds.iter_batches(batch_size=None, batch_format="numpy"):
             yield np.asarray(out["vector"], dtype=np.float32)
 

@@ -195,10 +195,13 @@ def test_kill_9_at_random_moments_leaves_whole_articles_and_resume_embeds_only_t
         tmp_path, embedder):
     settings = _settings(tmp_path)
     Indexer(settings, embedder).run([SEEDS], progress=False)
-    big = _synthetic(tmp_path / "big", "kill", 40)
+    # Enough articles that a kill 0.5-3 s after the first write lands mid-build even with
+    # OpenVINO embedding about 100 passages a second.
+    n = 200
+    big = _synthetic(tmp_path / "big", "kill", n)
     expected = _expected(settings, [SEEDS, big])
     new_texts = _search_texts(settings, [big])
-    assert len(expected) == 42
+    assert len(expected) == n + 2
     assert len(new_texts) == sum(n for a, n in expected.items() if a.startswith("kill_"))
     before = _cached_rows(settings)
     rng = random.Random(20260305)
@@ -227,7 +230,7 @@ def test_kill_9_at_random_moments_leaves_whole_articles_and_resume_embeds_only_t
     counting = CountingEmbedder(embedder)
     rows = _cached_rows(settings)
     resumed = Indexer(settings, counting).run([SEEDS, big], progress=False)
-    assert len(resumed.added) == 40 - committed and resumed.unchanged == 2 + committed
+    assert len(resumed.added) == n - committed and resumed.unchanged == 2 + committed
     # the re-run embedded only what no killed run had put in the cache ...
     assert resumed.chunks_embedded == counting.calls == _cached_rows(settings) - rows
     # ... and over all the runs every new passage was embedded once: one cache row each

@@ -312,23 +312,17 @@ class EmbeddingCache:
             yield len(texts), 0
 
     def _cached(self, keys: set[str]) -> set[str]:
-        wanted, out = list(keys), set()
-        for i in range(0, len(wanted), 900):
-            part = wanted[i : i + 900]
-            out.update(k for (k,) in self.db.execute(
-                f"SELECT key FROM vectors WHERE key IN ({','.join('?' * len(part))})", part))
-        return out
+        return {k for (k,) in self._rows("key", keys)}
 
     def _get(self, keys: set[str]) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
+        return {k: np.frombuffer(v, dtype=np.float32) for k, v in self._rows("key, vec", keys)}
+
+    def _rows(self, columns: str, keys: set[str]) -> Iterator[tuple]:
         wanted = list(keys)
         for i in range(0, len(wanted), 900):  # SQLite's bound-parameter limit
             part = wanted[i : i + 900]
-            rows = self.db.execute(
-                f"SELECT key, vec FROM vectors WHERE key IN ({','.join('?' * len(part))})", part
-            )
-            found.update((k, np.frombuffer(v, dtype=np.float32)) for k, v in rows)
-        return found
+            yield from self.db.execute(
+                f"SELECT {columns} FROM vectors WHERE key IN ({','.join('?' * len(part))})", part)
 
     def close(self) -> None:
         self.db.close()

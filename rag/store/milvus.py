@@ -38,7 +38,7 @@ import numpy as np
 
 from rag.chunking import chunk_text_for_search
 from rag.keyword import Terms, term_ids, tokenize
-from rag.store.postings import K1, B
+from rag.store.postings import K1, B, holding
 from rag.store.postings import idf as bm25_idf
 from rag.store.store import (
     ARTICLE_FIELDS,
@@ -47,6 +47,7 @@ from rag.store.store import (
     check_manifest,
     day_iso,
     day_number,
+    reassembled,
 )
 from rag.store.vectors import UNDATED
 from rag.stories import SCHEME, bands, signature, story_of
@@ -232,13 +233,10 @@ class MilvusStore:
     def texts(self, article_ids: Sequence[str]) -> dict[str, str]:
         out: dict[str, str] = {}
         for m in self._in(self._t("articles"), "id", list(article_ids), ["num", "id"]):
-            text: list[str] = []
-            for r in sorted(self._query(self._t("passages"), f"article == {m['num']}",
-                                        ["text", "start", "end"]), key=lambda r: r["start"]):
-                if r["end"] > len(text):
-                    text += [" "] * (r["end"] - len(text))
-                text[r["start"]:r["end"]] = r["text"]
-            out[m["id"]] = "".join(text)
+            text = reassembled((r["text"], r["start"], r["end"]) for r in self._query(
+                self._t("passages"), f"article == {m['num']}", ["text", "start", "end"]))
+            if text:
+                out[m["id"]] = text
         return out
 
     def outlets(self, stories: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
@@ -297,7 +295,7 @@ class MilvusStore:
         a = self.client.create_schema(auto_id=False)
         a.add_field("num", DataType.INT64, is_primary=True)
         for name in _FIELDS[1:]:
-            if name not in ("story",):
+            if name != "story":
                 a.add_field(name, DataType.VARCHAR, max_length=_TEXT)
         a.add_field("story", DataType.INT64)
         a.add_field("leader", DataType.BOOL)
@@ -411,7 +409,7 @@ class MilvusWriter:
              "end": c.end, "vec": v.tolist(), "sparse": (t, vocab)}
             for i, (c, s, n, t, v) in enumerate(zip(chunks, searched, lengths, ids, vecs,
                                                     strict=True))]
-        self._count((ids, vocab), +1)
+        self._df.update(holding((ids, vocab)))
         self.changed = True
 
     def remove(self, article_ids: Iterable[str]) -> None:
@@ -419,11 +417,8 @@ class MilvusWriter:
             pending = [n for n, r in self._articles.items() if r["id"] == aid]
             for num in pending:  # added by this writer: forget it
                 row = self._articles.pop(num)
-                mine = [p for p in self._passages if p["article"] == num]
+                self._forget([p for p in self._passages if p["article"] == num])
                 self._passages = [p for p in self._passages if p["article"] != num]
-                self._count(term_ids([p["search"] for p in mine]), -1)
-                self._lengths -= sum(p["length"] for p in mine)
-                self._live -= len(mine)
                 self._reassign(row)
             if self._fresh:
                 continue
@@ -432,11 +427,8 @@ class MilvusWriter:
                 if row["num"] in self._gone:
                     continue
                 self._gone.add(row["num"])
-                rows = self.store._query(self.store._t("passages", self.generation),
-                                         f"article == {row['num']}", ["search", "length"])
-                self._count(term_ids([r["search"] for r in rows]), -1)
-                self._lengths -= sum(r["length"] for r in rows)
-                self._live -= len(rows)
+                self._forget(self.store._query(self.store._t("passages", self.generation),
+                                               f"article == {row['num']}", ["search", "length"]))
                 self._reassign(row)
                 self.changed = True
 
@@ -521,13 +513,13 @@ class MilvusWriter:
             self._assign(member)
             self._articles[member["num"]] = member
 
-    # -- document frequencies ---------------------------------------------------------------
-    def _count(self, terms: Terms, sign: int) -> None:
-        """Passages' terms (`term_ids`) into or out of the document frequencies."""
-        ids, vocab = terms
-        for doc in ids:
-            for i in np.unique(doc).tolist():
-                self._df[vocab[i]] += sign
+    # -- document frequencies and lengths --------------------------------------------------
+    def _forget(self, passages: list[dict[str, Any]]) -> None:
+        """Passages (with their `search` text and `length`) out of the frequencies and the
+        lengths BM25 normalises by."""
+        self._df.subtract(holding(term_ids([p["search"] for p in passages])))
+        self._lengths -= sum(p["length"] for p in passages)
+        self._live -= len(passages)
 
     def _save_df(self, table: str) -> None:
         changed = [t for t, n in self._df.items() if n]
@@ -551,10 +543,8 @@ class MilvusWriter:
         have = {r["num"] for r in s._in(s._t("articles", g), "num", pending, ["num"])}
         orphans = [n for n in pending if n not in have]
         if orphans:
-            rows = s._query(s._t("passages", g), f"article in {_literal(orphans)}",
-                            ["search", "length"])
-            self._count(term_ids([r["search"] for r in rows]), -1)
-            self._lengths -= sum(r["length"] for r in rows)
+            self._forget(s._query(s._t("passages", g), f"article in {_literal(orphans)}",
+                                  ["search", "length"]))
             self.meta["lengths"] = self._lengths
             self.client.delete(s._t("passages", g), filter=f"article in {_literal(orphans)}")
             self._save_df(s._t("terms", g))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import math
 import sqlite3
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from operator import itemgetter
 
@@ -53,13 +54,17 @@ def write(db: sqlite3.Connection, segment: int, ids: np.ndarray, analysed: Terms
 def forget(db: sqlite3.Connection, texts: Sequence[str]) -> None:
     """Lower the document frequencies for removed passages. Their postings stay (masked as
     deleted) until their segment is merged."""
-    terms, vocab = term_ids(texts)
-    counts: dict[str, int] = {}
-    for t in terms:
-        for i in np.unique(t).tolist():
-            counts[vocab[i]] = counts.get(vocab[i], 0) + 1
     db.executemany("UPDATE terms SET df = df - ? WHERE term = ?",
-                   [(n, term) for term, n in counts.items()])
+                   [(n, term) for term, n in holding(term_ids(texts)).items()])
+
+
+def holding(analysed: Terms) -> Counter[str]:
+    """How many of the passages (`term_ids` of their texts) hold each term."""
+    ids, vocab = analysed
+    counts: Counter[str] = Counter()
+    for doc in ids:
+        counts.update(vocab[i] for i in np.unique(doc).tolist())
+    return counts
 
 
 def merge(db: sqlite3.Connection, segments: Sequence[int], into: int, dead: np.ndarray) -> None:

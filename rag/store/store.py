@@ -93,6 +93,17 @@ def check_manifest(m: dict[str, Any], model: str, dim: int, settings: dict[str, 
         )
 
 
+def reassembled(passages: Iterable[tuple[str, int, int]]) -> str:
+    """An article's text from its passages (text, start, end): every sentence at its offset,
+    the blanks between passages as spaces."""
+    text: list[str] = []
+    for chunk, start, end in sorted(passages, key=lambda p: p[1]):
+        if end > len(text):
+            text += [" "] * (end - len(text))
+        text[start:end] = chunk
+    return "".join(text)
+
+
 def rrf(lists: Sequence[Sequence[tuple[int, float]]], k: int = 60) -> list[tuple[int, float]]:
     """Ranked lists fused by reciprocal rank: each item scores the sum of 1 / (k + its rank)."""
     fused: dict[int, float] = {}
@@ -318,15 +329,11 @@ class Store:
         when the file or page an article came from can no longer be read."""
         out: dict[str, str] = {}
         for aid in article_ids:
-            text: list[str] = []
-            for chunk, start, end in self.db().execute(
-                    "SELECT c.text, c.start, c.end FROM chunks c JOIN articles a "
-                    "ON a.num = c.article WHERE a.id = ? ORDER BY c.start", (aid,)):
-                if end > len(text):
-                    text += [" "] * (end - len(text))
-                text[start:end] = chunk
+            text = reassembled(self.db().execute(
+                "SELECT c.text, c.start, c.end FROM chunks c JOIN articles a "
+                "ON a.num = c.article WHERE a.id = ?", (aid,)))
             if text:
-                out[aid] = "".join(text)
+                out[aid] = text
         return out
 
     def outlets(self, stories: Iterable[int]) -> dict[int, list[dict[str, Any]]]:

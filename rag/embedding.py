@@ -178,7 +178,7 @@ def make_embedder(settings: Settings, recorded: str | None = None) -> SentenceTr
 
 
 def default_backend(device: str) -> str:
-    """A new index's backend: OpenVINO on a CPU (2.3-2.6x PyTorch's speed on 2 cores, with the
+    """A new index's backend: OpenVINO on a CPU (2.3-2.7x PyTorch's speed on 2 cores, with the
     same SciFact nDCG@10 and RealTime QA hit@5: BENCHMARKS.md), PyTorch on a GPU, or when
     OpenVINO is not installed."""
     if resolve_device(device) != "cpu":

@@ -90,7 +90,7 @@ def test_a_device_this_machine_lacks_is_refused_by_name(tmp_path):
 
 
 def test_a_new_index_on_a_cpu_is_embedded_with_openvino_and_read_with_it(tmp_path):
-    """The default backend (BENCHMARKS.md: the same retrieval quality as PyTorch, 2.3-2.6x
+    """The default backend (BENCHMARKS.md: the same retrieval quality as PyTorch, 2.3-2.7x
     faster on 2 cores), exported once into the user's cache."""
     settings = Settings.load(index_dir=tmp_path / "index" / "new", device="cpu")
     Indexer(settings).run([SEEDS], progress=False)
